@@ -1,0 +1,381 @@
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { ValidationError } from '../domain/errors';
+import type { Delivery, DeliveryMessage, Endpoint, StoredEvent } from '../domain/model';
+import type { AttemptRecord, Page, WebhookStore } from '../domain/ports';
+import { callAws } from './aws-errors';
+
+/** Pending deliveries are spread over this many sweep-index partitions. */
+const SWEEP_SHARDS = 4;
+const DAY_MS = 86_400_000;
+
+type Item = Record<string, unknown>;
+
+export const keys = {
+  endpoint: (tenantId: string, endpointId: string) => ({ pk: `T#${tenantId}`, sk: `EP#${endpointId}` }),
+  event: (tenantId: string, eventId: string) => ({ pk: `EV#${tenantId}#${eventId}`, sk: 'EV' }),
+  delivery: (deliveryId: string) => ({ pk: `DL#${deliveryId}`, sk: 'DL' }),
+};
+
+function sweepShard(deliveryId: string): string {
+  let h = 0;
+  for (let i = 0; i < deliveryId.length; i++) h = (h * 31 + deliveryId.charCodeAt(i)) >>> 0;
+  return `SWEEP#${h % SWEEP_SHARDS}`;
+}
+
+function strip<T>(item: Item | undefined): T | undefined {
+  if (!item) return undefined;
+  const { pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, sweepPk, expiresAt, kind, ...rest } = item;
+  return rest as T;
+}
+
+export function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
+  return key ? Buffer.from(JSON.stringify(key), 'utf8').toString('base64url') : undefined;
+}
+
+/** Decodes an opaque cursor and checks it belongs to the listing it is used with. */
+export function decodeCursor(cursor: string | undefined, expect: Record<string, string>): Item | undefined {
+  if (cursor === undefined) return undefined;
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw ValidationError.of('cursor', 'is not a cursor returned by this listing');
+  }
+  if (typeof key !== 'object' || key === null)
+    throw ValidationError.of('cursor', 'is not a cursor returned by this listing');
+  for (const [name, value] of Object.entries(expect)) {
+    if ((key as Item)[name] !== value)
+      throw ValidationError.of('cursor', 'is not a cursor returned by this listing');
+  }
+  return key as Item;
+}
+
+export interface DynamoStoreOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  readonly retentionDays: number;
+}
+
+/** WebhookStore on one DynamoDB table (layout in lib/resources.ts). */
+export class DynamoStore implements WebhookStore {
+  private readonly doc: DynamoDBDocumentClient;
+  private readonly table: string;
+  private readonly retentionMs: number;
+
+  constructor(options: DynamoStoreOptions) {
+    this.doc = DynamoDBDocumentClient.from(options.client, {
+      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+    });
+    this.table = options.tableName;
+    this.retentionMs = options.retentionDays * DAY_MS;
+  }
+
+  private expiresAt(fromIso: string): number {
+    return Math.floor((Date.parse(fromIso) + this.retentionMs) / 1000);
+  }
+
+  async putEndpoint(endpoint: Endpoint): Promise<void> {
+    await callAws('dynamodb', () =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...keys.endpoint(endpoint.tenantId, endpoint.id), kind: 'endpoint', ...endpoint },
+        }),
+      ),
+    );
+  }
+
+  async getEndpoint(tenantId: string, endpointId: string): Promise<Endpoint | undefined> {
+    const out = await callAws('dynamodb', () =>
+      this.doc.send(
+        new GetCommand({
+          TableName: this.table,
+          Key: keys.endpoint(tenantId, endpointId),
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return strip<Endpoint>(out.Item);
+  }
+
+  async listTenantEndpoints(tenantId: string): Promise<Endpoint[]> {
+    const items: Endpoint[] = [];
+    let start: Item | undefined;
+    do {
+      const out = await callAws('dynamodb', () =>
+        this.doc.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :ep)',
+            ExpressionAttributeValues: { ':pk': `T#${tenantId}`, ':ep': 'EP#' },
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      for (const item of out.Items ?? []) items.push(strip<Endpoint>(item)!);
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  async listEndpoints(
+    tenantId: string,
+    options: { limit: number; cursor?: string },
+  ): Promise<Page<Endpoint>> {
+    const pk = `T#${tenantId}`;
+    const out = await callAws('dynamodb', () =>
+      this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :ep)',
+          ExpressionAttributeValues: { ':pk': pk, ':ep': 'EP#' },
+          ScanIndexForward: false,
+          Limit: options.limit,
+          ExclusiveStartKey: decodeCursor(options.cursor, { pk }),
+        }),
+      ),
+    );
+    const cursor = encodeCursor(out.LastEvaluatedKey);
+    return { items: (out.Items ?? []).map((i) => strip<Endpoint>(i)!), ...(cursor ? { cursor } : {}) };
+  }
+
+  async createEvent(
+    event: StoredEvent,
+    deliveries: readonly Delivery[],
+    sweepAt: number,
+  ): Promise<'created' | 'exists'> {
+    const expiresAt = this.expiresAt(event.createdAt);
+    try {
+      await callAws('dynamodb', () =>
+        this.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: this.table,
+                  Item: { ...keys.event(event.tenantId, event.id), kind: 'event', ...event, expiresAt },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+              ...deliveries.map((d) => ({
+                Put: {
+                  TableName: this.table,
+                  Item: this.deliveryItem(d, sweepAt, expiresAt),
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              })),
+            ],
+          }),
+        ),
+      );
+      return 'created';
+    } catch (error) {
+      if (
+        error instanceof TransactionCanceledException &&
+        error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
+      ) {
+        return 'exists';
+      }
+      throw error;
+    }
+  }
+
+  private deliveryItem(d: Delivery, sweepAt: number, expiresAt: number): Item {
+    return {
+      ...keys.delivery(d.id),
+      kind: 'delivery',
+      ...d,
+      gsi1pk: `EP#${d.endpointId}`,
+      gsi1sk: d.id,
+      gsi2pk: `EV#${d.tenantId}#${d.eventId}`,
+      gsi2sk: d.id,
+      sweepPk: sweepShard(d.id),
+      sweepAt,
+      expiresAt,
+    };
+  }
+
+  async getEvent(tenantId: string, eventId: string): Promise<StoredEvent | undefined> {
+    const out = await callAws('dynamodb', () =>
+      this.doc.send(
+        new GetCommand({ TableName: this.table, Key: keys.event(tenantId, eventId), ConsistentRead: true }),
+      ),
+    );
+    return strip<StoredEvent>(out.Item);
+  }
+
+  async getDelivery(deliveryId: string): Promise<Delivery | undefined> {
+    const out = await callAws('dynamodb', () =>
+      this.doc.send(
+        new GetCommand({ TableName: this.table, Key: keys.delivery(deliveryId), ConsistentRead: true }),
+      ),
+    );
+    return strip<Delivery>(out.Item);
+  }
+
+  async getDeliveries(deliveryIds: readonly string[]): Promise<Delivery[]> {
+    const found: Delivery[] = [];
+    for (let i = 0; i < deliveryIds.length; i += 100) {
+      const items = await this.batchGet(deliveryIds.slice(i, i + 100).map((id) => keys.delivery(id)));
+      for (const item of items) found.push(strip<Delivery>(item)!);
+    }
+    return found;
+  }
+
+  private async batchGet(keyList: Item[]): Promise<Item[]> {
+    const items: Item[] = [];
+    let pending: Item[] = keyList;
+    for (let round = 0; pending.length > 0; round++) {
+      if (round > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** round)));
+      if (round > 8) throw new Error('BatchGetItem left keys unprocessed after 8 retries');
+      const keysNow = pending;
+      const out = await callAws('dynamodb', () =>
+        this.doc.send(
+          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keysNow, ConsistentRead: true } } }),
+        ),
+      );
+      items.push(...(out.Responses?.[this.table] ?? []));
+      pending = (out.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined) ?? [];
+    }
+    return items;
+  }
+
+  async loadForAttempt(message: DeliveryMessage) {
+    const items = await this.batchGet([
+      keys.delivery(message.deliveryId),
+      keys.endpoint(message.tenantId, message.endpointId),
+      keys.event(message.tenantId, message.eventId),
+    ]);
+    const byKind = (kind: string) => items.find((i) => i.kind === kind);
+    return {
+      delivery: strip<Delivery>(byKind('delivery')),
+      endpoint: strip<Endpoint>(byKind('endpoint')),
+      event: strip<StoredEvent>(byKind('event')),
+    };
+  }
+
+  async recordAttempt(deliveryId: string, record: AttemptRecord): Promise<boolean> {
+    const set = [
+      'attempts = list_append(attempts, :a)',
+      'attemptCount = :n',
+      '#status = :s',
+      'updatedAt = :u',
+    ];
+    const remove: string[] = [];
+    const values: Item = {
+      ':a': [record.attempt],
+      ':n': record.attempt.number,
+      ':prev': record.attempt.number - 1,
+      ':s': record.status,
+      ':pending': 'pending',
+      ':u': new Date().toISOString(),
+    };
+    if (record.status === 'pending') {
+      set.push('nextAttemptAt = :next', 'sweepAt = :sweep');
+      values[':next'] = record.nextAttemptAt;
+      values[':sweep'] = record.sweepAt;
+    } else {
+      remove.push('nextAttemptAt', 'sweepPk', 'sweepAt');
+    }
+    if (record.failureReason) {
+      set.push('failureReason = :r');
+      values[':r'] = record.failureReason;
+    }
+    return this.conditionalUpdate(
+      deliveryId,
+      set,
+      remove,
+      values,
+      'attemptCount = :prev AND #status = :pending',
+    );
+  }
+
+  async failDelivery(deliveryId: string, reason: string): Promise<boolean> {
+    return this.conditionalUpdate(
+      deliveryId,
+      ['#status = :s', 'failureReason = :r', 'updatedAt = :u'],
+      ['nextAttemptAt', 'sweepPk', 'sweepAt'],
+      { ':s': 'failed', ':r': reason, ':u': new Date().toISOString(), ':pending': 'pending' },
+      '#status = :pending',
+    );
+  }
+
+  async listSweepable(now: number, limit: number): Promise<Delivery[]> {
+    const found: Delivery[] = [];
+    for (let shard = 0; shard < SWEEP_SHARDS && found.length < limit; shard++) {
+      let start: Item | undefined;
+      do {
+        const out = await callAws('dynamodb', () =>
+          this.doc.send(
+            new QueryCommand({
+              TableName: this.table,
+              IndexName: 'sweep',
+              KeyConditionExpression: 'sweepPk = :p AND sweepAt <= :now',
+              ExpressionAttributeValues: { ':p': `SWEEP#${shard}`, ':now': now },
+              Limit: limit - found.length,
+              ExclusiveStartKey: start,
+            }),
+          ),
+        );
+        for (const item of out.Items ?? []) {
+          // The index is eventually consistent: confirm against the item before acting on it.
+          if (item.status === 'pending') found.push(strip<Delivery>(item)!);
+        }
+        start = out.LastEvaluatedKey;
+      } while (start && found.length < limit);
+    }
+    return found;
+  }
+
+  async rescheduleSweep(deliveryId: string, expected: number, next: number): Promise<boolean> {
+    return this.conditionalUpdate(
+      deliveryId,
+      ['sweepAt = :next'],
+      [],
+      { ':next': next, ':expected': expected, ':pending': 'pending' },
+      'sweepAt = :expected AND #status = :pending',
+    );
+  }
+
+  private async conditionalUpdate(
+    deliveryId: string,
+    set: string[],
+    remove: string[],
+    values: Item,
+    condition: string,
+  ): Promise<boolean> {
+    const expression = `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`;
+    try {
+      await callAws('dynamodb', () =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: keys.delivery(deliveryId),
+            UpdateExpression: expression,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: values,
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+}

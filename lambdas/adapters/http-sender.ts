@@ -1,0 +1,158 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { isIP } from 'node:net';
+import { Agent, request } from 'undici';
+import type { HttpOutcome, HttpSender } from '../domain/ports';
+import { blockedAddressReason } from '../domain/target-safety';
+
+/** How much of a response body is kept (and read): the deliveries log stores the first 4 KB. */
+export const RESPONSE_BODY_LIMIT = 4096;
+
+class BlockedTargetError extends Error {
+  override readonly name = 'BlockedTargetError';
+  readonly code = 'EBLOCKEDTARGET';
+}
+
+type LookupCallback = (
+  err: NodeJS.ErrnoException | null,
+  address: string | LookupAddress[],
+  family?: number,
+) => void;
+
+/**
+ * A DNS lookup that refuses private, loopback, link-local and other non-public addresses. It runs when
+ * the socket connects, so the address checked is the address used: a name that resolved to a public
+ * address at registration and to 169.254.169.254 now is caught here.
+ */
+function guardedLookup(
+  hostname: string,
+  options: { all?: boolean; family?: number },
+  callback: LookupCallback,
+): void {
+  dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
+    if (err) return callback(err, []);
+    for (const { address } of addresses) {
+      const reason = blockedAddressReason(address);
+      if (reason)
+        return callback(new BlockedTargetError(`${hostname} resolves to ${address}, a ${reason}`), []);
+    }
+    if (options.all) return callback(null, addresses);
+    const first = addresses[0];
+    if (!first)
+      return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), []);
+    callback(null, first.address, first.family);
+  });
+}
+
+function codesOf(error: unknown): string[] {
+  const found: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 6; depth++) {
+    const e = current as { name?: string; code?: string; cause?: unknown; errors?: unknown[] };
+    if (e.name) found.push(e.name);
+    if (e.code) found.push(e.code);
+    if (Array.isArray(e.errors)) for (const inner of e.errors) found.push(...codesOf(inner));
+    current = e.cause;
+  }
+  return found;
+}
+
+/** Maps a failed request to the error classes of the deliveries log. */
+export function classifyError(error: unknown): Exclude<HttpOutcome, { kind: 'response' }>['errorClass'] {
+  const codes = codesOf(error);
+  const has = (pred: (c: string) => boolean) => codes.some(pred);
+  if (has((c) => c === 'BlockedTargetError' || c === 'EBLOCKEDTARGET')) return 'blocked_target';
+  if (has((c) => c === 'TimeoutError' || c === 'AbortError' || c.endsWith('_TIMEOUT') || c === 'ETIMEDOUT')) {
+    return 'timeout';
+  }
+  if (has((c) => c === 'ENOTFOUND' || c === 'EAI_AGAIN' || c === 'EAI_NONAME' || c === 'EAI_FAIL'))
+    return 'dns';
+  if (
+    has(
+      (c) =>
+        c.startsWith('ERR_TLS') ||
+        c.startsWith('ERR_SSL') ||
+        c.startsWith('CERT_') ||
+        c.includes('SELF_SIGNED') ||
+        c.startsWith('UNABLE_TO_') ||
+        c === 'EPROTO' ||
+        c === 'HOSTNAME_MISMATCH',
+    )
+  ) {
+    return 'tls';
+  }
+  return 'connection';
+}
+
+function messageOf(error: unknown): string {
+  const e = error as { message?: string; cause?: { message?: string } };
+  const base = e.message ?? String(error);
+  return e.cause?.message && !base.includes(e.cause.message) ? `${base}: ${e.cause.message}` : base;
+}
+
+export interface HttpSenderOptions {
+  /** Skips the address checks (local receivers on 127.0.0.1). Never set in a deployed stack. */
+  readonly allowInsecureTargets: boolean;
+  /** Open connections kept per origin. */
+  readonly connectionsPerOrigin?: number;
+}
+
+/**
+ * HttpSender on undici. Built once per process so connections are reused across invocations; redirects
+ * are never followed (undici's `request` does not follow them), and at most RESPONSE_BODY_LIMIT bytes of
+ * a response are read, however large it is.
+ */
+export function createHttpSender(options: HttpSenderOptions): HttpSender & { close(): Promise<void> } {
+  const agent = new Agent({
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 300_000,
+    connections: options.connectionsPerOrigin ?? 16,
+    connect: options.allowInsecureTargets ? {} : { lookup: guardedLookup as never },
+  });
+
+  return {
+    async post(url, headers, body, timeoutMs): Promise<HttpOutcome> {
+      try {
+        if (!options.allowInsecureTargets) {
+          // Literal addresses never go through the DNS lookup, so they are checked here.
+          const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+          const reason = isIP(host) ? blockedAddressReason(host) : undefined;
+          if (reason) throw new BlockedTargetError(`${host} is a ${reason}`);
+        }
+        const response = await request(url, {
+          method: 'POST',
+          headers,
+          body,
+          dispatcher: agent,
+          signal: AbortSignal.timeout(timeoutMs),
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+        });
+        const chunks: Buffer[] = [];
+        let size = 0;
+        for await (const chunk of response.body) {
+          chunks.push(chunk as Buffer);
+          size += (chunk as Buffer).length;
+          if (size >= RESPONSE_BODY_LIMIT) {
+            // Stop reading: a 50 MB answer costs us 4 KB and one connection, not 50 MB of memory.
+            response.body.destroy();
+            break;
+          }
+        }
+        const retryAfter = response.headers['retry-after'];
+        return {
+          kind: 'response',
+          response: {
+            status: response.statusCode,
+            body: Buffer.concat(chunks).subarray(0, RESPONSE_BODY_LIMIT).toString('utf8'),
+            ...(retryAfter !== undefined
+              ? { retryAfter: Array.isArray(retryAfter) ? retryAfter[0]! : retryAfter }
+              : {}),
+          },
+        };
+      } catch (error) {
+        return { kind: 'error', errorClass: classifyError(error), message: messageOf(error).slice(0, 500) };
+      }
+    },
+    close: () => agent.close(),
+  };
+}

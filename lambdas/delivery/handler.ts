@@ -1,0 +1,58 @@
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { loadConfig } from '../config';
+import { type DelivererDeps, handleDeliveryMessage } from '../domain/deliver';
+import { processFifoBatch } from '../domain/fifo-batch';
+import { buildService, lazy, type Service } from '../service';
+
+/** Time kept free at the end of an invocation: no attempt starts unless it can finish before the deadline. */
+const DEADLINE_MARGIN_MS = 5000;
+
+/**
+ * SQS (FIFO) event source with ReportBatchItemFailures: one group's messages in order, groups
+ * concurrently, and the first failure of a group fails the rest of that group.
+ */
+export function makeDeliveryHandler(service: Service) {
+  const deps: DelivererDeps = {
+    ...service,
+    onAttempt: ({ delivery, attempt, outcome, nextAttemptAt }) =>
+      service.log.info('delivery attempt', {
+        deliveryId: delivery.id,
+        eventId: delivery.eventId,
+        endpointId: delivery.endpointId,
+        tenantId: delivery.tenantId,
+        attempt: attempt.number,
+        outcome,
+        status: attempt.responseStatus,
+        errorClass: attempt.errorClass,
+        durationMs: attempt.durationMs,
+        ...(nextAttemptAt ? { nextAttemptAt: new Date(nextAttemptAt).toISOString() } : {}),
+      }),
+  };
+  return async (
+    event: SQSEvent,
+    context?: Pick<Context, 'getRemainingTimeInMillis'>,
+  ): Promise<SQSBatchResponse> => {
+    const records = event.Records.map((r: SQSRecord) => ({
+      messageId: r.messageId,
+      groupId: r.attributes.MessageGroupId ?? r.messageId,
+      record: r,
+    }));
+    const failed = await processFifoBatch(
+      records,
+      (r) => handleDeliveryMessage(deps, { body: r.record.body, receiptHandle: r.record.receiptHandle }),
+      {
+        shouldStart: () =>
+          !context ||
+          context.getRemainingTimeInMillis() > service.settings.deliveryTimeoutMs + DEADLINE_MARGIN_MS,
+        onError: (r, error) =>
+          service.log.error('delivery message failed', {
+            messageId: r.messageId,
+            error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+          }),
+      },
+    );
+    return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+  };
+}
+
+export const handler = lazy(() => makeDeliveryHandler(buildService(loadConfig())));

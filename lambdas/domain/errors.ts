@@ -1,0 +1,94 @@
+/**
+ * Typed errors. Each knows whether retrying can help and which HTTP status it maps to at the API edge.
+ * Only the `message` and `fields` of 4xx errors reach callers; 5xx details stay in the logs.
+ */
+
+export interface FieldIssue {
+  /** Dotted path of the offending field, `''` for the body itself. */
+  readonly field: string;
+  readonly message: string;
+}
+
+export abstract class AppError extends Error {
+  abstract readonly status: number;
+  abstract readonly code: string;
+  /** True when the same call may succeed later without change. */
+  readonly retryable: boolean = false;
+}
+
+/** The request body is not JSON, or not UTF-8. */
+export class MalformedRequestError extends AppError {
+  override readonly name = 'MalformedRequestError';
+  readonly status = 400;
+  readonly code = 'malformed_request';
+}
+
+export class PayloadTooLargeError extends AppError {
+  override readonly name = 'PayloadTooLargeError';
+  readonly status = 413;
+  readonly code = 'payload_too_large';
+  constructor(readonly limitBytes: number) {
+    super(`Request body exceeds ${limitBytes} bytes`);
+  }
+}
+
+export class ValidationError extends AppError {
+  override readonly name = 'ValidationError';
+  readonly status = 422;
+  readonly code = 'validation_failed';
+  constructor(readonly fields: readonly FieldIssue[]) {
+    super(fields.map((f) => (f.field ? `${f.field}: ${f.message}` : f.message)).join('; '));
+  }
+
+  static of(field: string, message: string): ValidationError {
+    return new ValidationError([{ field, message }]);
+  }
+}
+
+export class NotFoundError extends AppError {
+  override readonly name = 'NotFoundError';
+  readonly status = 404;
+  readonly code = 'not_found';
+}
+
+export class MethodNotAllowedError extends AppError {
+  override readonly name = 'MethodNotAllowedError';
+  readonly status = 405;
+  readonly code = 'method_not_allowed';
+  constructor(readonly allow: readonly string[]) {
+    super(`Method not allowed; allowed: ${allow.join(', ')}`);
+  }
+}
+
+export class ConflictError extends AppError {
+  override readonly name = 'ConflictError';
+  readonly status = 409;
+  readonly code = 'conflict';
+}
+
+/** DynamoDB or SQS could not be reached or refused the call; the caller should retry (same `id`). */
+export class DependencyUnavailableError extends AppError {
+  override readonly name = 'DependencyUnavailableError';
+  readonly status = 503;
+  readonly code = 'dependency_unavailable';
+  override readonly retryable = true;
+  constructor(
+    readonly dependency: 'dynamodb' | 'sqs',
+    options?: { cause?: unknown },
+  ) {
+    super(`${dependency} is unavailable`, options);
+  }
+}
+
+/** Invalid service configuration; thrown at start, never at request time. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * A queue message that can never be processed (unparseable, or its delivery record is gone).
+ * Reported as a batch item failure so the redrive policy moves it to the DLQ.
+ */
+export class PoisonMessageError extends Error {
+  override readonly name = 'PoisonMessageError';
+}

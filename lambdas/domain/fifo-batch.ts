@@ -1,0 +1,56 @@
+/**
+ * Processing of one FIFO batch, as Lambda's SQS event source hands it over.
+ *
+ * A batch may hold several messages of one group, in order. Messages of one group run one after
+ * another; at the first failure of a group, that message and every later one of the same group are
+ * reported as failures so SQS hands them back in order. Different groups run concurrently.
+ */
+
+export interface BatchRecord {
+  readonly messageId: string;
+  readonly groupId: string;
+}
+
+/** `ack`: done with this message; `retry`: give it back to the queue (a batch item failure). */
+export type RecordOutcome = 'ack' | 'retry';
+
+export async function processFifoBatch<R extends BatchRecord>(
+  records: readonly R[],
+  processOne: (record: R) => Promise<RecordOutcome>,
+  options: { shouldStart?: () => boolean; onError?: (record: R, error: unknown) => void } = {},
+): Promise<string[]> {
+  const groups = new Map<string, R[]>();
+  for (const record of records) {
+    const list = groups.get(record.groupId);
+    if (list) list.push(record);
+    else groups.set(record.groupId, [record]);
+  }
+
+  const failures = await Promise.all(
+    [...groups.values()].map(async (group) => {
+      const failed: string[] = [];
+      for (let i = 0; i < group.length; i++) {
+        const record = group[i]!;
+        let outcome: RecordOutcome;
+        if (options.shouldStart && !options.shouldStart()) {
+          outcome = 'retry';
+        } else {
+          try {
+            outcome = await processOne(record);
+          } catch (error) {
+            options.onError?.(record, error);
+            outcome = 'retry';
+          }
+        }
+        if (outcome === 'retry') {
+          for (const rest of group.slice(i)) failed.push(rest.messageId);
+          break;
+        }
+      }
+      return failed;
+    }),
+  );
+  // Keep the batch's own order in the response.
+  const failedSet = new Set(failures.flat());
+  return records.filter((r) => failedSet.has(r.messageId)).map((r) => r.messageId);
+}

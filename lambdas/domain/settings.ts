@@ -1,0 +1,17 @@
+import type { EventCatalog } from './catalog';
+import type { RetryPolicy } from './retry-policy';
+
+/** What the domain needs to know of the configuration (built from `lambdas/config.ts`). */
+export interface ServiceSettings {
+  /** Brand in header names: `<brand>-Signature`, `<brand>-Event`, `<brand>-Delivery`, User-Agent. */
+  readonly brand: string;
+  readonly deliveryTimeoutMs: number;
+  readonly retry: RetryPolicy;
+  /** How long past its due time a pending delivery may go unprocessed before the sweeper re-enqueues it. */
+  readonly sweepGraceMs: number;
+  readonly retentionDays: number;
+  readonly catalog: EventCatalog;
+  readonly maxEndpointsPerTenant: number;
+  /** Lets endpoints use http:// and private addresses (local development only). */
+  readonly allowInsecureTargets: boolean;
+}

@@ -1,0 +1,66 @@
+import type { Delivery, DeliveryMessage, Endpoint } from './model';
+import type { Clock, DeliveryQueues, WebhookStore } from './ports';
+import { planHop } from './retry-policy';
+import type { ServiceSettings } from './settings';
+
+export interface SweepDeps {
+  readonly store: WebhookStore;
+  readonly queues: DeliveryQueues;
+  readonly clock: Clock;
+  readonly settings: ServiceSettings;
+}
+
+/**
+ * Finds pending deliveries whose message should have been processed by now (`sweepAt` passed) and queues
+ * them again: a crash between the table write and the queue send, or a lost retry hop, ends here rather
+ * than in silence. A copy of a message that was only slow is harmless: the attempt check skips it.
+ *
+ * `everything` re-queues every pending delivery regardless of `sweepAt`; the local runtime uses it at
+ * start, when its in-memory queues are new and so certainly hold none of them.
+ */
+export async function sweep(
+  deps: SweepDeps,
+  options: { limit?: number; everything?: boolean } = {},
+): Promise<{ requeued: number }> {
+  const { store, queues, clock, settings } = deps;
+  const now = clock.now();
+  const limit = options.limit ?? 500;
+  const due = await store.listSweepable(options.everything ? Number.MAX_SAFE_INTEGER : now, limit);
+  if (due.length === 0) return { requeued: 0 };
+
+  // Publish order within each endpoint: ids sort by creation time.
+  due.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const endpoints = new Map<string, Endpoint | undefined>();
+  const ready: DeliveryMessage[] = [];
+  for (const delivery of due) {
+    const key = `${delivery.tenantId}/${delivery.endpointId}`;
+    if (!endpoints.has(key))
+      endpoints.set(key, await store.getEndpoint(delivery.tenantId, delivery.endpointId));
+    const message = nextMessage(delivery, endpoints.get(key));
+    const dueAt = delivery.nextAttemptAt ?? now;
+    const hop = planHop(dueAt, now);
+    if (hop.kind === 'delay') await queues.delay({ ...message, dueAt }, hop.seconds);
+    else ready.push(message);
+  }
+  await queues.enqueue(ready);
+
+  for (const delivery of due) {
+    const created = Date.parse(delivery.createdAt);
+    // Back off for deliveries that were only stuck behind a backlog, so they are not copied every tick.
+    const next = now + Math.max(settings.sweepGraceMs, now - created);
+    await store.rescheduleSweep(delivery.id, delivery.sweepAt ?? 0, next);
+  }
+  return { requeued: due.length };
+}
+
+function nextMessage(delivery: Delivery, endpoint: Endpoint | undefined): DeliveryMessage {
+  return {
+    v: 1,
+    deliveryId: delivery.id,
+    tenantId: delivery.tenantId,
+    eventId: delivery.eventId,
+    endpointId: delivery.endpointId,
+    attempt: delivery.attemptCount + 1,
+    ordering: endpoint?.ordering ?? 'sequential',
+  };
+}

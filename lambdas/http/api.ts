@@ -1,0 +1,92 @@
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { AppError, MalformedRequestError, PayloadTooLargeError, ValidationError } from '../domain/errors';
+
+/** Largest accepted request body (the event payload limit). */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+export function json(
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyResult {
+  return {
+    statusCode: status,
+    headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers },
+    body: body === undefined ? '' : JSON.stringify(body),
+  };
+}
+
+/** Maps typed errors to responses. Only 4xx details reach the caller; anything else is a bare 500/503. */
+export function errorResponse(error: unknown): APIGatewayProxyResult {
+  if (error instanceof AppError) {
+    const body: Record<string, unknown> = { code: error.code, message: error.message };
+    if (error instanceof ValidationError) body.fields = error.fields;
+    if (error.status >= 500)
+      body.message = 'A dependency is unavailable; retry the request (with the same id).';
+    const headers: Record<string, string> = {};
+    if ('allow' in error && Array.isArray(error.allow)) headers.Allow = error.allow.join(', ');
+    if (error.status === 503) headers['Retry-After'] = '1';
+    return json(error.status, { error: body }, headers);
+  }
+  return json(500, { error: { code: 'internal_error', message: 'Internal error' } });
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The request body as JSON: 413 past the size limit (before parsing), 400 when it is not UTF-8 or not
+ * JSON. Handles API Gateway's base64 form for binary payloads.
+ */
+export function readJsonBody(
+  event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>,
+  maxBytes = MAX_BODY_BYTES,
+): unknown {
+  if (event.body === null || event.body === undefined || event.body === '') {
+    throw new MalformedRequestError('Request body is required (a JSON object)');
+  }
+  const bytes = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  if (bytes.length > maxBytes) throw new PayloadTooLargeError(maxBytes);
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw new MalformedRequestError('Request body is not valid UTF-8');
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new MalformedRequestError(`Request body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** A query-string value, rejecting a parameter given twice (ambiguous). */
+export function queryParam(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const multi = event.multiValueQueryStringParameters?.[name];
+  if (multi && multi.length > 1) throw ValidationError.of(name, 'must be given once');
+  return event.queryStringParameters?.[name] ?? undefined;
+}
+
+export interface Logger {
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+/** middy middleware: every thrown error becomes a JSON error response; unexpected ones are logged. */
+export function httpErrors(logger: Logger): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
+  return {
+    onError: async (request) => {
+      const error = request.error;
+      if (!(error instanceof AppError) || error.status >= 500) {
+        logger.error('request failed', {
+          error:
+            error instanceof Error
+              ? { name: error.name, message: error.message, cause: String(error.cause ?? '') }
+              : String(error),
+          path: request.event.path,
+          method: request.event.httpMethod,
+        });
+      }
+      request.response = errorResponse(error);
+    },
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * Every HTTP route, once. The CDK stack builds API Gateway resources from this table and the local
+ * runtime routes with it, so both expose the same surface. `fn` names the Lambda that serves the route.
+ */
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type FunctionName = 'ingest' | 'api';
+
+export interface Route {
+  readonly method: HttpMethod;
+  /** API Gateway resource path, `{name}` for path parameters. */
+  readonly path: string;
+  readonly fn: FunctionName;
+  readonly operation: string;
+}
+
+export const ROUTES: readonly Route[] = [
+  { method: 'POST', path: '/v1/events', fn: 'ingest', operation: 'publishEvent' },
+  { method: 'GET', path: '/v1/event-types', fn: 'api', operation: 'listEventTypes' },
+  { method: 'POST', path: '/v1/endpoints', fn: 'api', operation: 'createEndpoint' },
+  { method: 'GET', path: '/v1/endpoints', fn: 'api', operation: 'listEndpoints' },
+  { method: 'GET', path: '/v1/endpoints/{id}', fn: 'api', operation: 'getEndpoint' },
+  { method: 'GET', path: '/v1/deliveries/{id}', fn: 'api', operation: 'getDelivery' },
+  { method: 'GET', path: '/v1/health', fn: 'api', operation: 'health' },
+];
+
+export type RouteMatch =
+  | { readonly kind: 'route'; readonly route: Route; readonly pathParameters: Record<string, string> }
+  | { readonly kind: 'not_found' }
+  | { readonly kind: 'method_not_allowed'; readonly allow: HttpMethod[] };
+
+function matchPath(template: string, path: string): Record<string, string> | undefined {
+  const t = template.split('/');
+  const p = path.replace(/\/+$/, '').split('/');
+  if (t.length !== p.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < t.length; i++) {
+    const seg = t[i]!;
+    const actual = p[i]!;
+    if (seg.startsWith('{') && seg.endsWith('}')) {
+      if (!actual) return undefined;
+      try {
+        params[seg.slice(1, -1)] = decodeURIComponent(actual);
+      } catch {
+        return undefined;
+      }
+    } else if (seg !== actual) return undefined;
+  }
+  return params;
+}
+
+/** Finds the route for a request: a match, or why none (404 unknown path, 405 known path). */
+export function matchRoute(method: string, path: string, routes: readonly Route[] = ROUTES): RouteMatch {
+  const allow: HttpMethod[] = [];
+  for (const route of routes) {
+    const params = matchPath(route.path, path);
+    if (!params) continue;
+    if (route.method === method.toUpperCase()) return { kind: 'route', route, pathParameters: params };
+    allow.push(route.method);
+  }
+  return allow.length > 0 ? { kind: 'method_not_allowed', allow } : { kind: 'not_found' };
+}

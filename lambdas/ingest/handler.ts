@@ -1,0 +1,27 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { loadConfig } from '../config';
+import { publishEvent } from '../domain/publish';
+import { PublishEventSchema } from '../domain/schemas';
+import { parseWith } from '../domain/validate';
+import { httpErrors, json, readJsonBody } from '../http/api';
+import { buildService, lazy, type Service } from '../service';
+
+/** POST /v1/events: validate, store the event and its deliveries, queue them, answer 202 (200 if seen). */
+export function makeIngestHandler(service: Service) {
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+    .use(httpErrors(service.log))
+    .handler(async (event) => {
+      const input = parseWith(PublishEventSchema, readJsonBody(event));
+      const result = await publishEvent(service, input);
+      service.log.info('event published', {
+        tenantId: input.tenantId,
+        eventId: result.body.id,
+        deliveries: result.body.deliveries.length,
+        replayed: result.status === 200,
+      });
+      return json(result.status, result.body);
+    });
+}
+
+export const handler = lazy(() => makeIngestHandler(buildService(loadConfig())));

@@ -1,0 +1,87 @@
+import { lookup } from 'node:dns/promises';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoStore } from './adapters/dynamo-store';
+import { createHttpSender } from './adapters/http-sender';
+import { queueDepths, SqsQueues } from './adapters/sqs-queues';
+import type { AppConfig } from './config';
+import type { Clock, DeliveryQueues, HttpSender, WebhookStore } from './domain/ports';
+import type { ServiceSettings } from './domain/settings';
+import { checkResolvedAddresses } from './domain/target-safety';
+import { createLog, type Log } from './observability';
+
+/** Everything a handler needs, built once per process (cold start) and passed in. */
+export interface Service {
+  readonly store: WebhookStore;
+  readonly queues: DeliveryQueues;
+  readonly http: HttpSender;
+  readonly clock: Clock;
+  readonly settings: ServiceSettings;
+  readonly log: Log;
+  readonly queueDepths: () => ReturnType<typeof queueDepths>;
+  readonly resolveHost: (hostname: string) => Promise<string[]>;
+  readonly checkResolved: (addresses: readonly string[]) => string | undefined;
+}
+
+export interface ServiceOverrides {
+  readonly http?: HttpSender;
+  readonly clock?: Clock;
+  readonly log?: Log;
+  /** Extra queue URLs reported by the health route (the retry DLQ). */
+  readonly extraQueueUrls?: readonly string[];
+}
+
+export function buildClients(config: AppConfig) {
+  const common = { region: config.region, maxAttempts: 3 };
+  const dynamo = new DynamoDBClient({
+    ...common,
+    ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}),
+  });
+  const sqs = new SQSClient({ ...common, ...(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}) });
+  return { dynamo, sqs };
+}
+
+export function buildService(config: AppConfig, overrides: ServiceOverrides = {}): Service {
+  const { dynamo, sqs } = buildClients(config);
+  const queueUrls = [
+    config.deliveryQueueUrl,
+    config.deliveryDlqUrl,
+    config.retryQueueUrl,
+    ...(overrides.extraQueueUrls ?? []),
+  ];
+  return {
+    store: new DynamoStore({
+      client: dynamo,
+      tableName: config.tableName,
+      retentionDays: config.settings.retentionDays,
+    }),
+    queues: new SqsQueues({
+      client: sqs,
+      deliveryQueueUrl: config.deliveryQueueUrl,
+      deliveryDlqUrl: config.deliveryDlqUrl,
+      retryQueueUrl: config.retryQueueUrl,
+    }),
+    http: overrides.http ?? createHttpSender({ allowInsecureTargets: config.settings.allowInsecureTargets }),
+    clock: overrides.clock ?? { now: () => Date.now() },
+    settings: config.settings,
+    log: overrides.log ?? createLog('webhooks'),
+    queueDepths: () => queueDepths(sqs, queueUrls),
+    resolveHost: async (hostname) =>
+      lookup(hostname, { all: true }).then(
+        (list) => list.map((a) => a.address),
+        () => [],
+      ),
+    checkResolved: checkResolvedAddresses,
+  };
+}
+
+/** Builds a handler on first use, so importing a handler module has no side effects. */
+export function lazy<A extends unknown[], R>(
+  make: () => (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
+  let built: ((...args: A) => Promise<R>) | undefined;
+  return (...args: A) => {
+    built ??= make();
+    return built(...args);
+  };
+}

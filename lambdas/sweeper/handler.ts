@@ -1,0 +1,14 @@
+import { loadConfig } from '../config';
+import { sweep } from '../domain/sweep';
+import { buildService, lazy, type Service } from '../service';
+
+/** Scheduled (every minute): re-enqueue pending deliveries that nothing is carrying any more. */
+export function makeSweeperHandler(service: Service) {
+  return async (_event?: unknown, options: { everything?: boolean } = {}): Promise<{ requeued: number }> => {
+    const result = await sweep(service, options);
+    if (result.requeued > 0) service.log.warn('sweeper re-enqueued deliveries', result);
+    return result;
+  };
+}
+
+export const handler = lazy(() => makeSweeperHandler(buildService(loadConfig())));
