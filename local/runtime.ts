@@ -70,6 +70,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const deliveryTimeoutMs = parseDuration(env.DELIVERY_TIMEOUT ?? DEFAULTS.deliveryTimeout);
   const functionTimeoutSeconds = deliveryFunctionTimeoutSeconds(deliveryTimeoutMs);
 
+  // Node 20 is fine locally; Lambda runs Node 22. The SDK's end-of-support notice is noise here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   process.env.AWS_ACCESS_KEY_ID ??= LOCAL_CREDENTIALS.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_CREDENTIALS.secretAccessKey;
 

@@ -7,6 +7,9 @@ declare module 'vitest' {
   }
 }
 
+// The SDK warns that Node 20 support ends in 2027; Lambda runs Node 22.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
 let dynamo: DynamoHandle | undefined;
 
 /** One DynamoDB Local (one JVM, about 2.5 s to start) for the whole run; each test file uses its own table prefix. */
