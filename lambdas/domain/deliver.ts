@@ -32,8 +32,11 @@ export interface ReceivedMessage {
 
 /** A strict-ordering message that comes back less than this early is treated as due. */
 const DUE_TOLERANCE_MS = 1000;
-/** How long an unprocessable message stays hidden before its next receive (it reaches the DLQ by redrive). */
-const POISON_BACKOFF_SECONDS = 1;
+/**
+ * An unprocessable message is made visible again at once: it can never succeed, so it should use up its
+ * receives (maxReceiveCount) quickly and reach the DLQ by redrive rather than hold its group for hours.
+ */
+const POISON_BACKOFF_SECONDS = 0;
 
 /** Success is any 2xx; redirects are not followed, so 3xx is a failure like every other status. */
 export function isSuccess(outcome: HttpOutcome): boolean {
