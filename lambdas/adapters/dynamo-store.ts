@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -14,7 +15,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '../domain/errors';
 import type { Delivery, DeliveryMessage, Endpoint, StoredEvent } from '../domain/model';
-import type { AttemptRecord, Page, WebhookStore } from '../domain/ports';
+import type { AttemptRecord, DeliveryQuery, Page, WebhookStore } from '../domain/ports';
 import { callAws } from './aws-errors';
 
 /** Pending deliveries are spread over this many sweep-index partitions. */
@@ -132,6 +133,43 @@ export class DynamoStore implements WebhookStore {
     return items;
   }
 
+  async updateEndpoint(endpoint: Endpoint, expectedUpdatedAt: string): Promise<boolean> {
+    try {
+      await callAws('dynamodb', () =>
+        this.doc.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { ...keys.endpoint(endpoint.tenantId, endpoint.id), kind: 'endpoint', ...endpoint },
+            ConditionExpression: 'attribute_exists(pk) AND updatedAt = :prev',
+            ExpressionAttributeValues: { ':prev': expectedUpdatedAt },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async deleteEndpoint(tenantId: string, endpointId: string): Promise<boolean> {
+    try {
+      await callAws('dynamodb', () =>
+        this.doc.send(
+          new DeleteCommand({
+            TableName: this.table,
+            Key: keys.endpoint(tenantId, endpointId),
+            ConditionExpression: 'attribute_exists(pk)',
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
   async listEndpoints(
     tenantId: string,
     options: { limit: number; cursor?: string },
@@ -199,7 +237,7 @@ export class DynamoStore implements WebhookStore {
       ...keys.delivery(d.id),
       kind: 'delivery',
       ...d,
-      gsi1pk: `EP#${d.endpointId}`,
+      gsi1pk: `EP#${d.tenantId}#${d.endpointId}`,
       gsi1sk: d.id,
       gsi2pk: `EV#${d.tenantId}#${d.eventId}`,
       gsi2sk: d.id,
@@ -224,7 +262,91 @@ export class DynamoStore implements WebhookStore {
         new GetCommand({ TableName: this.table, Key: keys.delivery(deliveryId), ConsistentRead: true }),
       ),
     );
+    // TTL deletes lazily (days later): an expired item is treated as gone.
+    if (out.Item && typeof out.Item.expiresAt === 'number' && out.Item.expiresAt <= Date.now() / 1000)
+      return undefined;
     return strip<Delivery>(out.Item);
+  }
+
+  async createDelivery(delivery: Delivery, sweepAt: number): Promise<void> {
+    await callAws('dynamodb', () =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: this.deliveryItem(delivery, sweepAt, this.expiresAt(delivery.createdAt)),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+  }
+
+  async listDeliveries(query: DeliveryQuery): Promise<Page<Delivery>> {
+    const byEndpoint = query.endpointId !== undefined;
+    const pkName = byEndpoint ? 'gsi1pk' : 'gsi2pk';
+    const skName = byEndpoint ? 'gsi1sk' : 'gsi2sk';
+    const pk = byEndpoint
+      ? `EP#${query.tenantId}#${query.endpointId}`
+      : `EV#${query.tenantId}#${query.eventId}`;
+    const filters = ['expiresAt > :now'];
+    const values: Item = { ':pk': pk, ':now': Math.floor(Date.now() / 1000) };
+    const names: Record<string, string> = {};
+    if (query.status) {
+      filters.push('#status = :status');
+      values[':status'] = query.status;
+      names['#status'] = 'status';
+    }
+    let keyCondition = `${pkName} = :pk`;
+    if (query.fromId) {
+      keyCondition += ` AND ${skName} >= :from`;
+      values[':from'] = query.fromId;
+    }
+    const out = await callAws('dynamodb', () =>
+      this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: byEndpoint ? 'gsi1' : 'gsi2',
+          KeyConditionExpression: keyCondition,
+          FilterExpression: filters.join(' AND '),
+          ExpressionAttributeValues: values,
+          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+          ScanIndexForward: false,
+          Limit: query.limit,
+          ExclusiveStartKey: decodeCursor(query.cursor, { [pkName]: pk }),
+        }),
+      ),
+    );
+    const cursor = encodeCursor(out.LastEvaluatedKey);
+    return { items: (out.Items ?? []).map((i) => strip<Delivery>(i)!), ...(cursor ? { cursor } : {}) };
+  }
+
+  async recoverDelivery(deliveryId: string, at: number, sweepAt: number): Promise<boolean> {
+    try {
+      await callAws('dynamodb', () =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: keys.delivery(deliveryId),
+            UpdateExpression:
+              'SET #status = :pending, attemptOffset = attemptCount, nextAttemptAt = :at, sweepPk = :shard, ' +
+              'sweepAt = :sweep, updatedAt = :u REMOVE failureReason',
+            ConditionExpression: '#status = :failed',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':pending': 'pending',
+              ':failed': 'failed',
+              ':at': at,
+              ':shard': sweepShard(deliveryId),
+              ':sweep': sweepAt,
+              ':u': new Date(at).toISOString(),
+            },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async getDeliveries(deliveryIds: readonly string[]): Promise<Delivery[]> {

@@ -93,7 +93,7 @@ export class SqsQueues implements DeliveryQueues {
           QueueUrl: this.options.deliveryDlqUrl,
           MessageBody: JSON.stringify({ ...message, reason }),
           MessageGroupId: message.endpointId,
-          MessageDeduplicationId: `${message.deliveryId}-dead`,
+          MessageDeduplicationId: `${message.deliveryId}-dead-${message.attempt}`,
         }),
       ),
     );

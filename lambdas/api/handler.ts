@@ -1,57 +1,99 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { loadConfig } from '../config';
-import { createEndpoint, getEndpoint, listEndpoints } from '../domain/endpoints';
+import { getDeliveryDetail, listDeliveries, recoverEndpoint, replayDelivery } from '../domain/deliveries';
+import {
+  createEndpoint,
+  deleteEndpoint,
+  getEndpoint,
+  listEndpoints,
+  rotateSecret,
+  testEndpoint,
+  updateEndpoint,
+} from '../domain/endpoints';
 import { MethodNotAllowedError, NotFoundError, ValidationError } from '../domain/errors';
-import { CreateEndpointSchema, TenantQuerySchema } from '../domain/schemas';
+import {
+  CreateEndpointWithSecretSchema,
+  ListDeliveriesQuerySchema,
+  RecoverSchema,
+  RotateSecretSchema,
+  TenantQuerySchema,
+  UpdateEndpointSchema,
+} from '../domain/schemas';
 import { parseWith } from '../domain/validate';
 import { httpErrors, json, queryParam, readJsonBody } from '../http/api';
+import { buildOpenApiDocument } from '../http/openapi';
 import { matchRoute } from '../http/routes';
 import { buildService, lazy, type Service } from '../service';
 
-type Operation = (
-  event: APIGatewayProxyEvent,
-  params: Record<string, string>,
-) => Promise<APIGatewayProxyResult>;
+type Operation = (event: APIGatewayProxyEvent, id: string) => Promise<APIGatewayProxyResult>;
 
 function tenantOf(event: APIGatewayProxyEvent): string {
   return parseWith(TenantQuerySchema, { tenantId: queryParam(event, 'tenantId') }).tenantId;
 }
 
-function limitOf(event: APIGatewayProxyEvent): number {
+function pageOf(event: APIGatewayProxyEvent): { limit: number; cursor?: string } {
   const raw = queryParam(event, 'limit');
-  if (raw === undefined) return 20;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 100)
+  const limit = raw === undefined ? 20 : Number(raw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
     throw ValidationError.of('limit', 'must be an integer from 1 to 100');
-  return n;
+  }
+  const cursor = queryParam(event, 'cursor');
+  return { limit, ...(cursor ? { cursor } : {}) };
 }
 
-/** The owner-facing routes. Each is a few lines over the domain. */
+/** A body is optional on action routes (`{}` when absent). */
+function optionalBody(event: APIGatewayProxyEvent): unknown {
+  return event.body === null || event.body === '' ? {} : readJsonBody(event);
+}
+
+/** The owner-facing routes: parse, call the domain, map the result. */
 export function makeApiHandler(service: Service) {
+  const openapi = buildOpenApiDocument();
   const operations: Record<string, Operation> = {
     listEventTypes: async () => json(200, { items: service.settings.catalog.entries }),
-    createEndpoint: async (event) => {
-      const input = parseWith(CreateEndpointSchema, readJsonBody(event));
-      return json(201, await createEndpoint(service, input));
-    },
-    listEndpoints: async (event) => {
-      const cursor = queryParam(event, 'cursor');
-      const page = await listEndpoints(service, tenantOf(event), {
-        limit: limitOf(event),
-        ...(cursor ? { cursor } : {}),
-      });
-      return json(200, page);
-    },
-    getEndpoint: async (event, params) => json(200, await getEndpoint(service, tenantOf(event), params.id!)),
-    getDelivery: async (event, params) => {
+    createEndpoint: async (event) =>
+      json(
+        201,
+        await createEndpoint(service, parseWith(CreateEndpointWithSecretSchema, readJsonBody(event))),
+      ),
+    listEndpoints: async (event) => json(200, await listEndpoints(service, tenantOf(event), pageOf(event))),
+    getEndpoint: async (event, id) => json(200, await getEndpoint(service, tenantOf(event), id)),
+    updateEndpoint: async (event, id) => {
       const tenantId = tenantOf(event);
-      const delivery = await service.store.getDelivery(params.id!);
-      if (!delivery || delivery.tenantId !== tenantId)
-        throw new NotFoundError(`delivery ${params.id} not found`);
-      return json(200, delivery);
+      return json(
+        200,
+        await updateEndpoint(service, tenantId, id, parseWith(UpdateEndpointSchema, readJsonBody(event))),
+      );
     },
+    deleteEndpoint: async (event, id) => {
+      await deleteEndpoint(service, tenantOf(event), id);
+      return { statusCode: 204, headers: {}, body: '' };
+    },
+    rotateSecret: async (event, id) => {
+      const tenantId = tenantOf(event);
+      const input = parseWith(RotateSecretSchema, optionalBody(event));
+      return json(200, await rotateSecret(service, tenantId, id, input.expireCurrentInSeconds));
+    },
+    testEndpoint: async (event, id) => json(200, await testEndpoint(service, tenantOf(event), id)),
+    recoverEndpoint: async (event, id) => {
+      const tenantId = tenantOf(event);
+      const input = parseWith(RecoverSchema, readJsonBody(event));
+      return json(202, await recoverEndpoint(service, tenantId, id, input.since));
+    },
+    listDeliveries: async (event) => {
+      const query = parseWith(ListDeliveriesQuerySchema, {
+        tenantId: queryParam(event, 'tenantId'),
+        endpointId: queryParam(event, 'endpointId'),
+        eventId: queryParam(event, 'eventId'),
+        status: queryParam(event, 'status'),
+      });
+      return json(200, await listDeliveries(service, { ...query, ...pageOf(event) }));
+    },
+    getDelivery: async (event, id) => json(200, await getDeliveryDetail(service, tenantOf(event), id)),
+    replayDelivery: async (event, id) => json(202, await replayDelivery(service, tenantOf(event), id)),
     health: async () => json(200, { status: 'ok', queues: await service.queueDepths() }),
+    openapi: async () => json(200, openapi),
   };
 
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
@@ -62,7 +104,7 @@ export function makeApiHandler(service: Service) {
       if (match.kind === 'method_not_allowed') throw new MethodNotAllowedError(match.allow);
       const operation = operations[match.route.operation];
       if (!operation || match.route.fn !== 'api') throw new NotFoundError(`no route for ${event.path}`);
-      return operation(event, match.pathParameters);
+      return operation(event, match.pathParameters.id ?? '');
     });
 }
 

@@ -139,14 +139,14 @@ async function attemptDelivery(
     outcome.kind === 'response' && (outcome.response.status === 429 || outcome.response.status === 503)
       ? parseRetryAfter(outcome.response.retryAfter, finished)
       : undefined;
-  const delayMs = retryDelayMs(settings.retry, number, {
+  const delayMs = retryDelayMs(settings.retry, number - (delivery.attemptOffset ?? 0), {
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     ...(deps.random ? { random: deps.random } : {}),
   });
 
   if (delayMs === undefined) {
     const reason = `gave up after ${number} attempts`;
-    await queues.deadLetter(message, reason);
+    await queues.deadLetter({ ...message, attempt: number }, reason);
     const recorded = await store.recordAttempt(delivery.id, {
       attempt,
       status: 'failed',

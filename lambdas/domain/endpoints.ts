@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { serializeEnvelope } from './envelope';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { newId } from './ids';
-import type { Endpoint } from './model';
-import type { Clock, Page, WebhookStore } from './ports';
-import type { CreateEndpointInput } from './schemas';
+import type { Endpoint, SigningSecret } from './model';
+import type { Clock, HttpSender, Page, WebhookStore } from './ports';
+import { deliveryHeaders } from './request';
+import type { CreateEndpointWithSecretInput, UpdateEndpointInput } from './schemas';
 import type { ServiceSettings } from './settings';
 import { checkEndpointUrl } from './target-safety';
 
@@ -29,23 +31,34 @@ export function generateSecret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;
 }
 
-export async function createEndpoint(
-  deps: EndpointDeps,
-  input: CreateEndpointInput,
-): Promise<EndpointView & { secret: string }> {
-  const { store, clock, settings } = deps;
-  const target = checkEndpointUrl(input.url, { allowInsecure: settings.allowInsecureTargets });
+/** URL rules (HTTPS, public address, also after DNS resolution); returns the normalized URL. */
+async function checkTarget(deps: EndpointDeps, raw: string): Promise<string> {
+  const target = checkEndpointUrl(raw, { allowInsecure: deps.settings.allowInsecureTargets });
   if (!target.ok) throw ValidationError.of('url', target.message);
-  input.events.forEach((type, i) => {
-    if (type !== '*' && !settings.catalog.has(type)) {
-      throw ValidationError.of(`events.${i}`, `"${type}" is not in the event catalog (GET /v1/event-types)`);
-    }
-  });
-  if (!settings.allowInsecureTargets && deps.resolveHost && deps.checkResolved) {
+  if (!deps.settings.allowInsecureTargets && deps.resolveHost && deps.checkResolved) {
     const host = target.url.hostname.replace(/^\[|\]$/g, '');
     const reason = deps.checkResolved(await deps.resolveHost(host));
     if (reason) throw ValidationError.of('url', reason);
   }
+  return target.url.toString();
+}
+
+function checkEventTypes(settings: ServiceSettings, events: readonly string[]): string[] {
+  events.forEach((type, i) => {
+    if (type !== '*' && !settings.catalog.has(type)) {
+      throw ValidationError.of(`events.${i}`, `"${type}" is not in the event catalog (GET /v1/event-types)`);
+    }
+  });
+  return [...new Set(events)];
+}
+
+export async function createEndpoint(
+  deps: EndpointDeps,
+  input: CreateEndpointWithSecretInput,
+): Promise<EndpointView & { secret: string }> {
+  const { store, clock, settings } = deps;
+  const events = checkEventTypes(settings, input.events);
+  const url = await checkTarget(deps, input.url);
   const existing = await store.listTenantEndpoints(input.tenantId);
   if (existing.length >= settings.maxEndpointsPerTenant) {
     throw new ConflictError(`tenant ${input.tenantId} already has ${existing.length} endpoints (the limit)`);
@@ -53,12 +66,12 @@ export async function createEndpoint(
 
   const now = clock.now();
   const at = new Date(now).toISOString();
-  const secret = generateSecret();
+  const secret = input.secret ?? generateSecret();
   const endpoint: Endpoint = {
     id: newId('ep', now),
     tenantId: input.tenantId,
-    url: target.url.toString(),
-    events: [...new Set(input.events)],
+    url,
+    events,
     description: input.description ?? '',
     status: 'enabled',
     ordering: input.ordering ?? 'sequential',
@@ -87,4 +100,132 @@ export async function listEndpoints(
 ): Promise<Page<EndpointView>> {
   const page = await deps.store.listEndpoints(tenantId, options);
   return { items: page.items.map(endpointView), ...(page.cursor ? { cursor: page.cursor } : {}) };
+}
+
+async function mustGet(store: WebhookStore, tenantId: string, id: string): Promise<Endpoint> {
+  const endpoint = await store.getEndpoint(tenantId, id);
+  if (!endpoint) throw new NotFoundError(`endpoint ${id} not found`);
+  return endpoint;
+}
+
+/** Applies a partial change; 409 if the endpoint changed since it was read (a concurrent update). */
+export async function updateEndpoint(
+  deps: EndpointDeps,
+  tenantId: string,
+  id: string,
+  input: UpdateEndpointInput,
+): Promise<EndpointView> {
+  const current = await mustGet(deps.store, tenantId, id);
+  const next: Endpoint = {
+    ...current,
+    ...(input.url !== undefined ? { url: await checkTarget(deps, input.url) } : {}),
+    ...(input.events !== undefined ? { events: checkEventTypes(deps.settings, input.events) } : {}),
+    ...(input.description !== undefined ? { description: input.description } : {}),
+    ...(input.status !== undefined ? { status: input.status } : {}),
+    ...(input.ordering !== undefined ? { ordering: input.ordering } : {}),
+    updatedAt: new Date(Math.max(deps.clock.now(), Date.parse(current.updatedAt) + 1)).toISOString(),
+  };
+  if (!(await deps.store.updateEndpoint(next, current.updatedAt))) {
+    throw new ConflictError(`endpoint ${id} was changed by another request; read it again and retry`);
+  }
+  return endpointView(next);
+}
+
+export async function deleteEndpoint(
+  deps: Pick<EndpointDeps, 'store'>,
+  tenantId: string,
+  id: string,
+): Promise<void> {
+  if (!(await deps.store.deleteEndpoint(tenantId, id))) throw new NotFoundError(`endpoint ${id} not found`);
+}
+
+/** At most this many secrets sign at once (the current one and those still in their grace period). */
+const MAX_SECRETS = 10;
+
+/**
+ * Issues a new secret. The current one keeps signing for `expireCurrentInSeconds` (default one day), so
+ * every delivery in that window carries one `v1=` per valid secret and receivers switch without downtime.
+ */
+export async function rotateSecret(
+  deps: EndpointDeps,
+  tenantId: string,
+  id: string,
+  expireCurrentInSeconds = 86_400,
+): Promise<{ secret: string; previousExpiresAt: string }> {
+  const current = await mustGet(deps.store, tenantId, id);
+  const now = deps.clock.now();
+  const expiresAt = now + expireCurrentInSeconds * 1000;
+  const secret = generateSecret();
+  const kept: SigningSecret[] = current.secrets
+    .map((s) => (s.expiresAt === undefined ? { secret: s.secret, expiresAt } : s))
+    .filter((s) => s.expiresAt !== undefined && s.expiresAt > now)
+    .slice(-(MAX_SECRETS - 1));
+  const next: Endpoint = {
+    ...current,
+    secrets: [...kept, { secret }],
+    updatedAt: new Date(Math.max(now, Date.parse(current.updatedAt) + 1)).toISOString(),
+  };
+  if (!(await deps.store.updateEndpoint(next, current.updatedAt))) {
+    throw new ConflictError(`endpoint ${id} was changed by another request; retry the rotation`);
+  }
+  return { secret, previousExpiresAt: new Date(expiresAt).toISOString() };
+}
+
+export interface TestOutcome {
+  readonly status: 'succeeded' | 'failed';
+  readonly deliveryId: string;
+  readonly eventId: string;
+  readonly responseStatus?: number;
+  readonly responseBody?: string;
+  readonly errorClass?: string;
+  readonly errorMessage?: string;
+  readonly durationMs: number;
+}
+
+/** Sends a signed `ping` event (as GitHub does on creation) right now, and reports the attempt. */
+export async function testEndpoint(
+  deps: EndpointDeps & { http: HttpSender },
+  tenantId: string,
+  id: string,
+): Promise<TestOutcome> {
+  const endpoint = await mustGet(deps.store, tenantId, id);
+  const now = deps.clock.now();
+  const eventId = newId('evt', now);
+  const deliveryId = newId('dlv', now);
+  const body = serializeEnvelope({
+    id: eventId,
+    type: 'ping',
+    createdAt: new Date(now).toISOString(),
+    data: { endpointId: endpoint.id, message: 'Test event from the webhook service' },
+  });
+  const headers = deliveryHeaders({
+    brand: deps.settings.brand,
+    body,
+    eventType: 'ping',
+    deliveryId,
+    secrets: endpoint.secrets,
+    now,
+  });
+  const outcome = await deps.http.post(endpoint.url, headers, body, deps.settings.deliveryTimeoutMs);
+  const durationMs = deps.clock.now() - now;
+  if (outcome.kind === 'error') {
+    return {
+      status: 'failed',
+      deliveryId,
+      eventId,
+      errorClass: outcome.errorClass,
+      errorMessage: outcome.message,
+      durationMs,
+    };
+  }
+  const ok = outcome.response.status >= 200 && outcome.response.status < 300;
+  return {
+    status: ok ? 'succeeded' : 'failed',
+    deliveryId,
+    eventId,
+    responseStatus: outcome.response.status,
+    responseBody: outcome.response.body,
+    ...(ok ? {} : { errorClass: 'http_status' }),
+    durationMs,
+  };
 }

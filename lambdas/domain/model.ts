@@ -66,6 +66,10 @@ export interface Delivery {
   readonly updatedAt: string;
   readonly attempts: readonly Attempt[];
   readonly failureReason?: string;
+  /** Attempts made before the current round (a recover starts a new round with the full schedule). */
+  readonly attemptOffset?: number;
+  /** For a replay: the delivery it replays. */
+  readonly replayOf?: string;
 }
 
 /** The body of a message on the delivery queue (and, with `dueAt`, on the retry queue). */

@@ -24,12 +24,27 @@ export interface AttemptRecord {
   readonly failureReason?: string;
 }
 
+export interface DeliveryQuery {
+  readonly tenantId: string;
+  readonly endpointId?: string;
+  readonly eventId?: string;
+  readonly status?: DeliveryStatus;
+  /** Only deliveries created at or after this id (ids sort by creation time). */
+  readonly fromId?: string;
+  readonly limit: number;
+  readonly cursor?: string;
+}
+
 export interface WebhookStore {
   putEndpoint(endpoint: Endpoint): Promise<void>;
   getEndpoint(tenantId: string, endpointId: string): Promise<Endpoint | undefined>;
   /** Every endpoint of a tenant (strongly consistent), for fan-out. */
   listTenantEndpoints(tenantId: string): Promise<Endpoint[]>;
   listEndpoints(tenantId: string, options: { limit: number; cursor?: string }): Promise<Page<Endpoint>>;
+  /** Replaces an endpoint if its `updatedAt` is still `expectedUpdatedAt`; false if it changed or is gone. */
+  updateEndpoint(endpoint: Endpoint, expectedUpdatedAt: string): Promise<boolean>;
+  /** False when there was no such endpoint. */
+  deleteEndpoint(tenantId: string, endpointId: string): Promise<boolean>;
 
   /**
    * Writes the event and its deliveries atomically. Returns `exists` (writing nothing) when the tenant
@@ -42,6 +57,11 @@ export interface WebhookStore {
   ): Promise<'created' | 'exists'>;
   getEvent(tenantId: string, eventId: string): Promise<StoredEvent | undefined>;
 
+  /** Writes a new pending delivery (a replay). */
+  createDelivery(delivery: Delivery, sweepAt: number): Promise<void>;
+  listDeliveries(query: DeliveryQuery): Promise<Page<Delivery>>;
+  /** Turns a failed delivery pending again for a new round of attempts; false if it was not failed. */
+  recoverDelivery(deliveryId: string, at: number, sweepAt: number): Promise<boolean>;
   getDelivery(deliveryId: string): Promise<Delivery | undefined>;
   getDeliveries(deliveryIds: readonly string[]): Promise<Delivery[]>;
   /** One consistent read of what a delivery attempt needs. */

@@ -45,3 +45,58 @@ export const CreateEndpointSchema = z.strictObject({
 export type CreateEndpointInput = z.infer<typeof CreateEndpointSchema>;
 
 export const TenantQuerySchema = z.object({ tenantId: callerId });
+
+/** A merchant-chosen secret (Yonne lets the merchant pick one): long enough to resist guessing. */
+const chosenSecret = z
+  .string()
+  .min(24, 'must be at least 24 characters')
+  .max(256, 'must be at most 256 characters')
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+
+export const CreateEndpointWithSecretSchema = CreateEndpointSchema.extend({
+  secret: chosenSecret.optional(),
+});
+export type CreateEndpointWithSecretInput = z.infer<typeof CreateEndpointWithSecretSchema>;
+
+export const UpdateEndpointSchema = z
+  .strictObject({
+    url: httpUrl.optional(),
+    events: CreateEndpointSchema.shape.events.optional(),
+    description: z.string().max(500, 'must be at most 500 characters').optional(),
+    status: z.enum(['enabled', 'disabled']).optional(),
+    ordering: z.enum(['sequential', 'strict']).optional(),
+  })
+  .refine(
+    (v) => Object.keys(v).length > 0,
+    'must change at least one of url, events, description, status, ordering',
+  );
+export type UpdateEndpointInput = z.infer<typeof UpdateEndpointSchema>;
+
+/** Svix-style grace period: default one day, at most seven. */
+export const RotateSecretSchema = z.strictObject({
+  expireCurrentInSeconds: z
+    .number()
+    .int('must be a whole number of seconds')
+    .min(0, 'must be at least 0')
+    .max(604_800, 'must be at most 604800 (7 days)')
+    .optional(),
+});
+
+export const RecoverSchema = z.strictObject({
+  since: z.iso.datetime({
+    offset: true,
+    message: 'must be an ISO-8601 date-time, e.g. 2026-11-20T00:00:00Z',
+  }),
+});
+
+export const ListDeliveriesQuerySchema = z
+  .object({
+    tenantId: callerId,
+    endpointId: z.string().min(1).max(64).optional(),
+    eventId: callerId.optional(),
+    status: z.enum(['pending', 'succeeded', 'failed']).optional(),
+  })
+  .refine((q) => (q.endpointId === undefined) !== (q.eventId === undefined), {
+    message: 'give exactly one of endpointId or eventId',
+    path: ['endpointId'],
+  });

@@ -19,8 +19,16 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/v1/endpoints', fn: 'api', operation: 'createEndpoint' },
   { method: 'GET', path: '/v1/endpoints', fn: 'api', operation: 'listEndpoints' },
   { method: 'GET', path: '/v1/endpoints/{id}', fn: 'api', operation: 'getEndpoint' },
+  { method: 'PATCH', path: '/v1/endpoints/{id}', fn: 'api', operation: 'updateEndpoint' },
+  { method: 'DELETE', path: '/v1/endpoints/{id}', fn: 'api', operation: 'deleteEndpoint' },
+  { method: 'POST', path: '/v1/endpoints/{id}/rotate-secret', fn: 'api', operation: 'rotateSecret' },
+  { method: 'POST', path: '/v1/endpoints/{id}/test', fn: 'api', operation: 'testEndpoint' },
+  { method: 'POST', path: '/v1/endpoints/{id}/recover', fn: 'api', operation: 'recoverEndpoint' },
+  { method: 'GET', path: '/v1/deliveries', fn: 'api', operation: 'listDeliveries' },
   { method: 'GET', path: '/v1/deliveries/{id}', fn: 'api', operation: 'getDelivery' },
+  { method: 'POST', path: '/v1/deliveries/{id}/replay', fn: 'api', operation: 'replayDelivery' },
   { method: 'GET', path: '/v1/health', fn: 'api', operation: 'health' },
+  { method: 'GET', path: '/v1/openapi.json', fn: 'api', operation: 'openapi' },
 ];
 
 export type RouteMatch =
