@@ -75,7 +75,8 @@ export class IngestApi extends Construct {
       handler: 'api',
       description: 'Endpoints, deliveries, event types and health; 404/405 for everything unrouted',
       environment,
-      timeout: Duration.seconds(10),
+      // API Gateway's integration limit: the endpoint test route makes one outbound delivery attempt.
+      timeout: Duration.seconds(29),
       logRetention,
     });
     this.apiFunction = api.function;
@@ -107,7 +108,9 @@ export class IngestApi extends Construct {
 
     const integrations: Record<FunctionName, apigateway.LambdaIntegration> = {
       ingest: new apigateway.LambdaIntegration(this.ingestFunction, { allowTestInvoke: false }),
-      api: new apigateway.LambdaIntegration(this.apiFunction, { allowTestInvoke: false }),
+      // The api function answers every method and path of this API, so one API-scoped invoke permission
+      // replaces one per method (the function's resource policy is capped at 20 KB as routes grow).
+      api: new apigateway.LambdaIntegration(this.apiFunction, { scopePermissionToMethod: false }),
     };
     const methodOptions: apigateway.MethodOptions = {
       authorizationType: apigateway.AuthorizationType.IAM,
