@@ -28,6 +28,7 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[A-Za-z][A-Za-z0-9-]{0,31}$/, 'must be letters, digits and dashes, starting with a letter')
     .default(DEFAULTS.brand),
+  SIGNATURE_SCHEME: z.enum(['yumkiosk', 'standard-webhooks']).default('yumkiosk'),
   DELIVERY_TIMEOUT: z.string().default(DEFAULTS.deliveryTimeout),
   RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(DEFAULTS.retentionDays),
   SWEEP_GRACE: z.string().default(DEFAULTS.sweepGrace),
@@ -94,6 +95,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = result.data;
   const settings: ServiceSettings = {
     brand: e.HEADER_BRAND,
+    signatureScheme: e.SIGNATURE_SCHEME,
     deliveryTimeoutMs: durationVar('DELIVERY_TIMEOUT', e.DELIVERY_TIMEOUT, 100, 60_000),
     retry: { delaysMs: parseRetrySchedule(e.RETRY_SCHEDULE), jitter: e.RETRY_JITTER },
     sweepGraceMs: durationVar('SWEEP_GRACE', e.SWEEP_GRACE, 1000, 24 * 3_600_000),

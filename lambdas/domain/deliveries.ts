@@ -65,6 +65,7 @@ export async function getDeliveryDetail(deps: DeliveriesDeps, tenantId: string, 
   ]);
   const headers = redactSignature(
     deliveryHeaders({
+      ...(deps.settings.signatureScheme ? { scheme: deps.settings.signatureScheme } : {}),
       brand: deps.settings.brand,
       body: event?.body ?? '',
       eventType: delivery.eventType,

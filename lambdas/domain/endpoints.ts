@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { newId } from './ids';
 import type { Endpoint, SigningSecret } from './model';
 import type { Clock, HttpSender, Page, WebhookStore } from './ports';
-import { deliveryHeaders } from './request';
+import { deliveryHeaders, isStandardWebhooksSecret } from './request';
 import type { CreateEndpointWithSecretInput, UpdateEndpointInput } from './schemas';
 import type { ServiceSettings } from './settings';
 import { checkEndpointUrl } from './target-safety';
@@ -59,6 +59,16 @@ export async function createEndpoint(
   const { store, clock, settings } = deps;
   const events = checkEventTypes(settings, input.events);
   const url = await checkTarget(deps, input.url);
+  if (
+    input.secret !== undefined &&
+    settings.signatureScheme === 'standard-webhooks' &&
+    !isStandardWebhooksSecret(input.secret)
+  ) {
+    throw ValidationError.of(
+      'secret',
+      'must be whsec_ followed by base64 of 24 to 64 bytes (Standard Webhooks scheme)',
+    );
+  }
   const existing = await store.listTenantEndpoints(input.tenantId);
   if (existing.length >= settings.maxEndpointsPerTenant) {
     throw new ConflictError(`tenant ${input.tenantId} already has ${existing.length} endpoints (the limit)`);
@@ -199,6 +209,7 @@ export async function testEndpoint(
     data: { endpointId: endpoint.id, message: 'Test event from the webhook service' },
   });
   const headers = deliveryHeaders({
+    ...(deps.settings.signatureScheme ? { scheme: deps.settings.signatureScheme } : {}),
     brand: deps.settings.brand,
     body,
     eventType: 'ping',

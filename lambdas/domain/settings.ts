@@ -1,10 +1,13 @@
 import type { EventCatalog } from './catalog';
+import type { SignatureScheme } from './request';
 import type { RetryPolicy } from './retry-policy';
 
 /** What the domain needs to know of the configuration (built from `lambdas/config.ts`). */
 export interface ServiceSettings {
   /** Brand in header names: `<brand>-Signature`, `<brand>-Event`, `<brand>-Delivery`, User-Agent. */
   readonly brand: string;
+  /** How requests are signed (`yumkiosk` by default). */
+  readonly signatureScheme?: SignatureScheme;
   readonly deliveryTimeoutMs: number;
   readonly retry: RetryPolicy;
   /** How long past its due time a pending delivery may go unprocessed before the sweeper re-enqueues it. */
