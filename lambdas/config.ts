@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ENV } from '../lib/resources';
 import { DEFAULT_CATALOG, EventCatalog, type EventTypeInfo } from './domain/catalog';
 import { ConfigError } from './domain/errors';

@@ -1,7 +1,13 @@
 /**
- * Structured JSON logs: one line per record, ids as fields, never secrets or payload bodies.
- * (The production stack swaps in Powertools' Logger behind the same interface.)
+ * Logs, metrics and traces with Powertools for AWS Lambda.
+ *
+ * Logs are structured JSON with ids as fields (event, delivery, endpoint, tenant), never secrets or
+ * payload bodies. Metrics go out as CloudWatch embedded metric format at the end of each invocation.
+ * Tracing instruments the AWS SDK clients when running in Lambda with X-Ray active.
  */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+
 export interface Log {
   debug(message: string, extra?: Record<string, unknown>): void;
   info(message: string, extra?: Record<string, unknown>): void;
@@ -9,28 +15,58 @@ export interface Log {
   error(message: string, extra?: Record<string, unknown>): void;
 }
 
-const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
-type Level = keyof typeof LEVELS;
+export const METRICS_NAMESPACE = 'WebhookService';
+
+/** The service's own metrics (names are the CloudWatch metric names the alarms and dashboard use). */
+export type MetricName =
+  | 'EventsPublished'
+  | 'DeliveriesCreated'
+  | 'DeliverySucceeded'
+  | 'DeliveryFailed'
+  | 'RetryScheduled'
+  | 'AttemptDuration'
+  | 'PublishToDeliveryLatency';
+
+export interface Telemetry {
+  count(name: MetricName, value?: number): void;
+  milliseconds(name: MetricName, value: number): void;
+  /** Emits what was recorded since the last flush (once per invocation). */
+  flush(): void;
+}
+
+export const noTelemetry: Telemetry = { count: () => {}, milliseconds: () => {}, flush: () => {} };
+
+const LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
+type Level = (typeof LEVELS)[number];
 
 export function createLog(service: string, level: string = process.env.LOG_LEVEL ?? 'info'): Log {
-  const threshold =
-    LEVELS[(level.toLowerCase() as Level) in LEVELS ? (level.toLowerCase() as Level) : 'info'];
-  const write = (lvl: Exclude<Level, 'silent'>, message: string, extra?: Record<string, unknown>) => {
-    if (LEVELS[lvl] < threshold) return;
-    const line = JSON.stringify({
-      level: lvl.toUpperCase(),
-      service,
-      message,
-      timestamp: new Date().toISOString(),
-      ...extra,
-    });
-    if (lvl === 'error' || lvl === 'warn') process.stderr.write(`${line}\n`);
-    else process.stdout.write(`${line}\n`);
-  };
+  const upper = level.toUpperCase() as Level;
+  const logger = new Logger({ serviceName: service, logLevel: LEVELS.includes(upper) ? upper : 'INFO' });
   return {
-    debug: (m, e) => write('debug', m, e),
-    info: (m, e) => write('info', m, e),
-    warn: (m, e) => write('warn', m, e),
-    error: (m, e) => write('error', m, e),
+    debug: (m, e) => logger.debug(m, e ?? {}),
+    info: (m, e) => logger.info(m, e ?? {}),
+    warn: (m, e) => logger.warn(m, e ?? {}),
+    error: (m, e) => logger.error(m, e ?? {}),
+  };
+}
+
+/** Powertools Metrics in embedded metric format; one dimension, the service name. */
+export function createTelemetry(service: string): Telemetry {
+  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: service });
+  let pending = 0;
+  return {
+    count: (name, value = 1) => {
+      metrics.addMetric(name, MetricUnit.Count, value);
+      pending++;
+    },
+    milliseconds: (name, value) => {
+      metrics.addMetric(name, MetricUnit.Milliseconds, value);
+      pending++;
+    },
+    flush: () => {
+      if (pending === 0) return;
+      pending = 0;
+      metrics.publishStoredMetrics();
+    },
   };
 }

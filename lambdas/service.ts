@@ -1,4 +1,5 @@
 import { lookup } from 'node:dns/promises';
+import { Tracer } from '@aws-lambda-powertools/tracer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoStore } from './adapters/dynamo-store';
@@ -8,7 +9,7 @@ import type { AppConfig } from './config';
 import type { Clock, DeliveryQueues, HttpSender, WebhookStore } from './domain/ports';
 import type { ServiceSettings } from './domain/settings';
 import { checkResolvedAddresses } from './domain/target-safety';
-import { createLog, type Log } from './observability';
+import { createLog, createTelemetry, type Log, noTelemetry, type Telemetry } from './observability';
 
 /** Everything a handler needs, built once per process (cold start) and passed in. */
 export interface Service {
@@ -18,6 +19,7 @@ export interface Service {
   readonly clock: Clock;
   readonly settings: ServiceSettings;
   readonly log: Log;
+  readonly telemetry: Telemetry;
   readonly queueDepths: () => ReturnType<typeof queueDepths>;
   readonly resolveHost: (hostname: string) => Promise<string[]>;
   readonly checkResolved: (addresses: readonly string[]) => string | undefined;
@@ -27,9 +29,13 @@ export interface ServiceOverrides {
   readonly http?: HttpSender;
   readonly clock?: Clock;
   readonly log?: Log;
+  readonly telemetry?: Telemetry;
   /** Extra queue URLs reported by the health route (the retry DLQ). */
   readonly extraQueueUrls?: readonly string[];
 }
+
+/** True inside AWS Lambda (not in the local runtime or tests). */
+export const IN_LAMBDA = process.env.AWS_LAMBDA_FUNCTION_NAME !== undefined;
 
 export function buildClients(config: AppConfig) {
   const common = { region: config.region, maxAttempts: 3 };
@@ -38,6 +44,12 @@ export function buildClients(config: AppConfig) {
     ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}),
   });
   const sqs = new SQSClient({ ...common, ...(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}) });
+  if (IN_LAMBDA) {
+    // X-Ray subsegments for every DynamoDB and SQS call.
+    const tracer = new Tracer({ serviceName: 'webhooks' });
+    tracer.captureAWSv3Client(dynamo);
+    tracer.captureAWSv3Client(sqs);
+  }
   return { dynamo, sqs };
 }
 
@@ -65,6 +77,7 @@ export function buildService(config: AppConfig, overrides: ServiceOverrides = {}
     clock: overrides.clock ?? { now: () => Date.now() },
     settings: config.settings,
     log: overrides.log ?? createLog('webhooks'),
+    telemetry: overrides.telemetry ?? (IN_LAMBDA ? createTelemetry('webhooks') : noTelemetry),
     queueDepths: () => queueDepths(sqs, queueUrls),
     resolveHost: async (hostname) =>
       lookup(hostname, { all: true }).then(

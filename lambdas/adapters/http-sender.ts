@@ -1,6 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import { isIP } from 'node:net';
-import { Agent, request } from 'undici';
 import type { HttpOutcome, HttpSender } from '../domain/ports';
 import { blockedAddressReason } from '../domain/target-safety';
 
@@ -97,62 +98,96 @@ export interface HttpSenderOptions {
 }
 
 /**
- * HttpSender on undici. Built once per process so connections are reused across invocations; redirects
- * are never followed (undici's `request` does not follow them), and at most RESPONSE_BODY_LIMIT bytes of
- * a response are read, however large it is.
+ * HttpSender on Node's own http/https modules (no bundle weight). Built once per process so keep-alive
+ * connections are reused across invocations; redirects are never followed (Node does not follow them),
+ * and at most RESPONSE_BODY_LIMIT bytes of a response are read, however large it is.
  */
 export function createHttpSender(options: HttpSenderOptions): HttpSender & { close(): Promise<void> } {
-  const agent = new Agent({
-    keepAliveTimeout: 30_000,
-    keepAliveMaxTimeout: 300_000,
-    connections: options.connectionsPerOrigin ?? 16,
-    connect: options.allowInsecureTargets ? {} : { lookup: guardedLookup as never },
-  });
+  const agentOptions = {
+    keepAlive: true,
+    maxSockets: options.connectionsPerOrigin ?? 16,
+    // Idle sockets are dropped before typical server keep-alive timeouts (5 s in Node) to avoid resets.
+    timeout: 4000,
+    ...(options.allowInsecureTargets ? {} : { lookup: guardedLookup as never }),
+  };
+  const agents = { 'http:': new http.Agent(agentOptions), 'https:': new https.Agent(agentOptions) };
 
-  return {
-    async post(url, headers, body, timeoutMs): Promise<HttpOutcome> {
+  const post = (url: string, headers: Record<string, string>, body: string, timeoutMs: number) =>
+    new Promise<HttpOutcome>((resolve) => {
+      const signal = AbortSignal.timeout(timeoutMs);
+      const fail = (error: unknown) =>
+        resolve({
+          kind: 'error',
+          errorClass: signal.aborted ? 'timeout' : classifyError(error),
+          message: (signal.aborted ? `no response within ${timeoutMs} ms` : messageOf(error)).slice(0, 500),
+        });
+      let target: URL;
       try {
+        target = new URL(url);
         if (!options.allowInsecureTargets) {
           // Literal addresses never go through the DNS lookup, so they are checked here.
-          const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+          const host = target.hostname.replace(/^\[|\]$/g, '');
           const reason = isIP(host) ? blockedAddressReason(host) : undefined;
           if (reason) throw new BlockedTargetError(`${host} is a ${reason}`);
         }
-        const response = await request(url, {
-          method: 'POST',
-          headers,
-          body,
-          dispatcher: agent,
-          signal: AbortSignal.timeout(timeoutMs),
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
-        });
-        const chunks: Buffer[] = [];
-        let size = 0;
-        for await (const chunk of response.body) {
-          chunks.push(chunk as Buffer);
-          size += (chunk as Buffer).length;
-          if (size >= RESPONSE_BODY_LIMIT) {
-            // Stop reading: a 50 MB answer costs us 4 KB and one connection, not 50 MB of memory.
-            response.body.destroy();
-            break;
-          }
-        }
-        const retryAfter = response.headers['retry-after'];
-        return {
-          kind: 'response',
-          response: {
-            status: response.statusCode,
-            body: Buffer.concat(chunks).subarray(0, RESPONSE_BODY_LIMIT).toString('utf8'),
-            ...(retryAfter !== undefined
-              ? { retryAfter: Array.isArray(retryAfter) ? retryAfter[0]! : retryAfter }
-              : {}),
-          },
-        };
       } catch (error) {
-        return { kind: 'error', errorClass: classifyError(error), message: messageOf(error).slice(0, 500) };
+        fail(error);
+        return;
       }
+      const isHttps = target.protocol === 'https:';
+      const payload = Buffer.from(body, 'utf8');
+      const request = (isHttps ? https : http).request(
+        target,
+        {
+          method: 'POST',
+          headers: { ...headers, 'Content-Length': String(payload.length) },
+          agent: isHttps ? agents['https:'] : agents['http:'],
+          signal,
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          let settled = false;
+          const finish = () => {
+            if (settled) return;
+            settled = true;
+            const retryAfter = response.headers['retry-after'];
+            resolve({
+              kind: 'response',
+              response: {
+                status: response.statusCode ?? 0,
+                body: Buffer.concat(chunks).subarray(0, RESPONSE_BODY_LIMIT).toString('utf8'),
+                ...(retryAfter !== undefined ? { retryAfter } : {}),
+              },
+            });
+          };
+          response.on('data', (chunk: Buffer) => {
+            chunks.push(chunk);
+            size += chunk.length;
+            if (size >= RESPONSE_BODY_LIMIT) {
+              // Stop reading: a 50 MB answer costs us 4 KB and one connection, not 50 MB of memory.
+              finish();
+              response.destroy();
+            }
+          });
+          response.on('end', finish);
+          response.on('error', (error) => {
+            if (!settled) {
+              settled = true;
+              fail(error);
+            }
+          });
+        },
+      );
+      request.on('error', fail);
+      request.end(payload);
+    });
+
+  return {
+    post,
+    close: async () => {
+      agents['http:'].destroy();
+      agents['https:'].destroy();
     },
-    close: () => agent.close(),
   };
 }

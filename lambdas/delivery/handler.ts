@@ -14,7 +14,14 @@ const DEADLINE_MARGIN_MS = 5000;
 export function makeDeliveryHandler(service: Service) {
   const deps: DelivererDeps = {
     ...service,
-    onAttempt: ({ delivery, attempt, outcome, nextAttemptAt }) =>
+    onAttempt: ({ delivery, attempt, outcome, nextAttemptAt }) => {
+      const { telemetry } = service;
+      telemetry.milliseconds('AttemptDuration', attempt.durationMs);
+      if (outcome === 'succeeded') {
+        telemetry.count('DeliverySucceeded');
+        telemetry.milliseconds('PublishToDeliveryLatency', Date.now() - Date.parse(delivery.createdAt));
+      } else if (outcome === 'failed') telemetry.count('DeliveryFailed');
+      else telemetry.count('RetryScheduled');
       service.log.info('delivery attempt', {
         deliveryId: delivery.id,
         eventId: delivery.eventId,
@@ -26,7 +33,8 @@ export function makeDeliveryHandler(service: Service) {
         errorClass: attempt.errorClass,
         durationMs: attempt.durationMs,
         ...(nextAttemptAt ? { nextAttemptAt: new Date(nextAttemptAt).toISOString() } : {}),
-      }),
+      });
+    },
   };
   return async (
     event: SQSEvent,
@@ -51,6 +59,7 @@ export function makeDeliveryHandler(service: Service) {
           }),
       },
     );
+    service.telemetry.flush();
     return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
   };
 }

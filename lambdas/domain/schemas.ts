@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Ids the caller chooses: tenant ids and event ids. Printable, no separators we use in keys. */
 const callerId = z

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { type FieldIssue, ValidationError } from './errors';
 
 /** Parses `value` with `schema`, or throws a ValidationError naming every field at fault. */

@@ -20,6 +20,11 @@ export function makeIngestHandler(service: Service) {
         deliveries: result.body.deliveries.length,
         replayed: result.status === 200,
       });
+      if (result.status === 202) {
+        service.telemetry.count('EventsPublished');
+        service.telemetry.count('DeliveriesCreated', result.body.deliveries.length);
+        service.telemetry.flush();
+      }
       return json(result.status, result.body);
     });
 }
