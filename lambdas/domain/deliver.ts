@@ -80,7 +80,7 @@ export async function handleDeliveryMessage(
     }
   }
 
-  if (!endpoint || endpoint.status !== 'enabled') {
+  if (endpoint?.status !== 'enabled') {
     const reason = endpoint ? 'endpoint is disabled' : 'endpoint was deleted';
     await queues.deadLetter(message, reason);
     await store.failDelivery(delivery.id, reason);
