@@ -46,6 +46,11 @@ export interface RuntimeOptions {
   readonly http?: HttpSender;
   readonly clock?: Clock;
   readonly log?: Log;
+  /**
+   * Lets a test put something (a fault proxy) between the service's AWS clients and an emulator: gets the
+   * emulator's endpoint, returns the one the service should use. Provisioning still talks to the emulator.
+   */
+  readonly routeThrough?: (service: 'dynamodb' | 'sqs', endpoint: string) => Promise<string>;
 }
 
 export interface Runtime {
@@ -115,8 +120,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       [ENV.deliveryDlqUrl]: queues.deliveryDlqUrl,
       [ENV.retryQueueUrl]: queues.retryQueueUrl,
       AWS_REGION: LOCAL_REGION,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
-      AWS_ENDPOINT_URL_SQS: sqsHandle.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: options.routeThrough
+        ? await options.routeThrough('dynamodb', dynamoEndpoint)
+        : dynamoEndpoint,
+      AWS_ENDPOINT_URL_SQS: options.routeThrough
+        ? await options.routeThrough('sqs', sqsHandle.endpoint)
+        : sqsHandle.endpoint,
     });
     const service = buildService(config, {
       log,
