@@ -14,10 +14,7 @@ const eventType = z
   .regex(/^[a-z0-9_]+(\.[a-z0-9_]+)*$/, 'must be dotted lowercase words, e.g. order.created');
 
 /** `data` is a JSON object (not an array, not null). */
-const dataObject = z.custom<Record<string, unknown>>(
-  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
-  { message: 'must be a JSON object' },
-);
+const dataObject = z.record(z.string(), z.unknown(), { error: 'must be a JSON object' });
 
 export const PublishEventSchema = z.strictObject({
   tenantId: callerId,

@@ -47,7 +47,8 @@ export async function sweep(
   for (const delivery of due) {
     const created = Date.parse(delivery.createdAt);
     // Back off for deliveries that were only stuck behind a backlog, so they are not copied every tick.
-    const next = now + Math.max(settings.sweepGraceMs, now - created);
+    // Never earlier than it was: a delivery waiting hours for its retry keeps its later sweep time.
+    const next = Math.max(now + Math.max(settings.sweepGraceMs, now - created), delivery.sweepAt ?? 0);
     await store.rescheduleSweep(delivery.id, delivery.sweepAt ?? 0, next);
   }
   return { requeued: due.length };
