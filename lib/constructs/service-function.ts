@@ -6,8 +6,8 @@ import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-n
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
-/** The five handlers under `lambdas/<name>/handler.ts`. */
-export type HandlerName = 'ingest' | 'api' | 'delivery' | 'retry' | 'sweeper';
+/** The handlers under `lambdas/<name>/handler.ts`: the five of the service, and the example publisher. */
+export type HandlerName = 'ingest' | 'api' | 'delivery' | 'retry' | 'sweeper' | 'example-publisher';
 
 const LAMBDAS_DIR = fileURLToPath(new URL('../../lambdas/', import.meta.url));
 
@@ -16,7 +16,7 @@ export interface ServiceFunctionProps {
   readonly handler: HandlerName;
   /** What the function does, shown in the Lambda console. */
   readonly description: string;
-  /** Variables read by `lambdas/config.ts`. `NODE_OPTIONS` is added here. */
+  /** Variables the handler reads (`lambdas/config.ts` for the service's). `NODE_OPTIONS` is added here. */
   readonly environment: Readonly<Record<string, string>>;
   readonly timeout: Duration;
   /** @default 256 */

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
@@ -7,8 +7,10 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../lambdas/config';
-import { parseRetrySchedule } from '../../lambdas/domain/retry-policy';
+import { parseDuration, parseRetrySchedule } from '../../lambdas/domain/retry-policy';
 import { ROUTES } from '../../lambdas/http/routes';
+import { METRICS_NAMESPACE } from '../../lambdas/observability';
+import { SERVICE_METRICS } from '../../lib/constructs/service-metrics';
 import {
   DELIVERY_BATCH_SIZE,
   deliveryFunctionTimeoutSeconds,
@@ -59,6 +61,33 @@ function deliveryQueue(template: Template): [string, Resource] {
   return found[0]!;
 }
 
+/** Logical ids of the ingest, api, delivery, retry and sweeper functions. */
+function serviceFunctionIds(stack: WebhookStack): string[] {
+  return [
+    stack.ingestApi.ingestFunction,
+    stack.ingestApi.apiFunction,
+    stack.pipeline.deliveryFunction,
+    stack.pipeline.retryFunction,
+    stack.pipeline.sweeperFunction,
+  ].map(logicalId);
+}
+
+/**
+ * A CloudFormation string value with intrinsics flattened: `Fn::Join` joined, `Ref` as `{Ref:Id}`,
+ * `Fn::GetAtt` as `{GetAtt:Id.Attribute}`, others as `{Fn::...}`. Enough to read ARNs and dashboard bodies.
+ */
+function flatten(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const v = value as Record<string, unknown>;
+  if (v['Fn::Join']) {
+    const [separator, parts] = v['Fn::Join'] as [string, unknown[]];
+    return parts.map(flatten).join(separator);
+  }
+  if (typeof v.Ref === 'string') return `{Ref:${v.Ref}}`;
+  if (Array.isArray(v['Fn::GetAtt'])) return `{GetAtt:${(v['Fn::GetAtt'] as string[]).join('.')}}`;
+  return `{${Object.keys(v)[0]}}`;
+}
+
 function mappingOn(template: Template, queueId: string): Resource {
   const found = resources(template, 'AWS::Lambda::EventSourceMapping').filter(
     ([, m]) => getAttArn(m.Properties.EventSourceArn) === queueId,
@@ -85,6 +114,33 @@ function allowedFor(template: Template, functionId: string): Statement[] {
   return resources(template, 'AWS::IAM::Policy')
     .filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleId))
     .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+/** A queue's name as a metric dimension value, flattened. */
+function queueName(queue: IConstruct): string {
+  return `{GetAtt:${logicalId(queue)}.QueueName}`;
+}
+
+/** Logical ids of the queues a function's role may use an SQS action on. */
+function queuesAllowed(template: Template, functionId: string, action: string): string[] {
+  const ids = allowedFor(template, functionId)
+    .filter((s) => arr(s.Action).includes(action))
+    .flatMap((s) => arr(s.Resource).map((r) => getAttArn(r) ?? flatten(r)));
+  return [...new Set(ids)].sort();
+}
+
+/** The anchors of docs/operations.md, as GitHub derives them from the headings. */
+function runbookAnchors(): Set<string> {
+  const text = readFileSync(new URL('../../docs/operations.md', import.meta.url), 'utf8');
+  return new Set(
+    [...text.matchAll(/^#{1,6} (.+)$/gm)].map((m) =>
+      m[1]!
+        .trim()
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N} _-]/gu, '')
+        .replace(/ /g, '-'),
+    ),
+  );
 }
 
 describe('WebhookStack with default settings', () => {
@@ -265,22 +321,31 @@ describe('WebhookStack with default settings', () => {
     });
   });
 
-  it('runs every function on nodejs22.x, arm64, with X-Ray and the shared configuration', () => {
+  it('runs every function on nodejs22.x, arm64, with X-Ray and its own log group', () => {
     const functions = resources(template, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(6);
     for (const [, fn] of functions) {
       const p = fn.Properties;
       expect(p.Runtime).toBe('nodejs22.x');
       expect(p.Architectures).toEqual(['arm64']);
       expect(p.TracingConfig).toEqual({ Mode: 'Active' });
       expect(p.LoggingConfig.LogGroup).toBeDefined();
-      const vars = p.Environment.Variables;
+    }
+  });
+
+  it('gives the five service functions the shared configuration', () => {
+    const all = template.toJSON().Resources as Record<string, Resource>;
+    const ids = serviceFunctionIds(stack);
+    expect(ids).toHaveLength(5);
+    for (const id of ids) {
+      const vars = all[id]!.Properties.Environment.Variables;
       for (const name of Object.values(ENV)) expect(vars[name]).toBeDefined();
       expect(vars).toMatchObject({
         RETRY_SCHEDULE: DEFAULTS.retrySchedule,
         HEADER_BRAND: DEFAULTS.brand,
         DELIVERY_TIMEOUT: DEFAULTS.deliveryTimeout,
         RETENTION_DAYS: String(DEFAULTS.retentionDays),
+        SIGNATURE_SCHEME: 'yumkiosk',
         ALLOW_INSECURE_TARGETS: 'false',
         NODE_OPTIONS: '--enable-source-maps',
       });
@@ -321,6 +386,206 @@ describe('WebhookStack with default settings', () => {
       .filter((s) => arr(s.Action).includes('sqs:SendMessage'))
       .flatMap((s) => arr(s.Resource).map(getAttArn));
     expect(sendTargets).toEqual([logicalId(stack.queues.deliveryQueue)]);
+  });
+
+  describe('queue permissions, function by function', () => {
+    const q = () => ({
+      delivery: logicalId(stack.queues.deliveryQueue),
+      deliveryDlq: logicalId(stack.queues.deliveryDlq),
+      retry: logicalId(stack.queues.retryQueue),
+      retryDlq: logicalId(stack.queues.retryDlq),
+    });
+    const sorted = (...ids: string[]) => [...ids].sort();
+
+    it('lets the api function send only to the delivery queue (replay, recover) and read every depth (health)', () => {
+      const api = logicalId(stack.ingestApi.apiFunction);
+      expect(queuesAllowed(template, api, 'sqs:SendMessage')).toEqual([q().delivery]);
+      expect(queuesAllowed(template, api, 'sqs:GetQueueAttributes')).toEqual(
+        sorted(q().delivery, q().deliveryDlq, q().retry, q().retryDlq),
+      );
+      // The endpoint test route only makes an outbound HTTP request: nothing to receive or delete.
+      const actions = allowedFor(template, api).flatMap((s) => arr(s.Action));
+      expect(actions.filter((a) => /^sqs:(Receive|Delete|Purge|ChangeMessageVisibility)/.test(a))).toEqual(
+        [],
+      );
+    });
+
+    it('lets the delivery function send to the retry queue and the delivery DLQ, and hold delivery messages', () => {
+      const delivery = logicalId(stack.pipeline.deliveryFunction);
+      expect(queuesAllowed(template, delivery, 'sqs:SendMessage')).toEqual(
+        sorted(q().retry, q().deliveryDlq),
+      );
+      expect(queuesAllowed(template, delivery, 'sqs:ChangeMessageVisibility')).toEqual([q().delivery]);
+      expect(queuesAllowed(template, delivery, 'sqs:ReceiveMessage')).toEqual([q().delivery]);
+      expect(queuesAllowed(template, delivery, 'sqs:DeleteMessage')).toEqual([q().delivery]);
+    });
+
+    it('lets the sweeper send to the delivery and retry queues only', () => {
+      const sweeper = logicalId(stack.pipeline.sweeperFunction);
+      expect(queuesAllowed(template, sweeper, 'sqs:SendMessage')).toEqual(sorted(q().delivery, q().retry));
+      expect(queuesAllowed(template, sweeper, 'sqs:ReceiveMessage')).toEqual([]);
+    });
+
+    it('lets the retry function consume the retry queue and send to it and to the delivery queue', () => {
+      const retry = logicalId(stack.pipeline.retryFunction);
+      expect(queuesAllowed(template, retry, 'sqs:SendMessage')).toEqual(sorted(q().delivery, q().retry));
+      expect(queuesAllowed(template, retry, 'sqs:ReceiveMessage')).toEqual([q().retry]);
+    });
+  });
+
+  describe('example publisher', () => {
+    it('may invoke POST /v1/events on the deployed stage and nothing else', () => {
+      const fnId = logicalId(stack.examplePublisher!.function);
+      const statements = allowedFor(template, fnId);
+      const invoke = statements.filter((s) => arr(s.Action).some((a) => a.startsWith('execute-api:')));
+      expect(invoke).toHaveLength(1);
+      expect(arr(invoke[0]!.Action)).toEqual(['execute-api:Invoke']);
+      const [resource, ...others] = arr(invoke[0]!.Resource).map(flatten);
+      expect(others).toEqual([]);
+      const api = logicalId(stack.ingestApi.api);
+      const stage = logicalId(stack.ingestApi.api.deploymentStage);
+      expect(resource).toMatch(/^arn:\{Ref:AWS::Partition\}:execute-api:/);
+      expect(resource!.endsWith(`:{Ref:${api}}/{Ref:${stage}}/POST/v1/events`)).toBe(true);
+
+      const actions = statements.flatMap((s) => arr(s.Action));
+      expect(actions.filter((a) => /^(dynamodb|sqs|kms|sns|lambda):/.test(a))).toEqual([]);
+      // Besides the invoke: its own log stream and X-Ray, as every function.
+      expect(new Set(actions)).toEqual(
+        new Set([
+          'execute-api:Invoke',
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          'xray:PutTraceSegments',
+          'xray:PutTelemetryRecords',
+        ]),
+      );
+      // No other role in the stack may invoke the API.
+      const elsewhere = identityStatements(template).filter(({ statement }) =>
+        arr(statement.Action).some((a) => a.startsWith('execute-api:')),
+      );
+      expect(elsewhere).toHaveLength(1);
+    });
+
+    it('publishes to the stage URL and none of the service configuration', () => {
+      const fn = template.toJSON().Resources[logicalId(stack.examplePublisher!.function)] as Resource;
+      const vars = fn.Properties.Environment.Variables;
+      expect(Object.keys(vars).sort()).toEqual(['NODE_OPTIONS', 'WEBHOOK_API_URL']);
+      expect(flatten(vars.WEBHOOK_API_URL)).toContain(`{Ref:${logicalId(stack.ingestApi.api)}}.execute-api.`);
+    });
+  });
+
+  describe('alarms', () => {
+    type Alarm = { id: string; p: Resource['Properties'] };
+    const alarms = (): Alarm[] =>
+      resources(template, 'AWS::CloudWatch::Alarm').map(([id, a]) => ({ id, p: a.Properties }));
+    /** Alarms on a metric with one dimension, whose value is given flattened (see `flatten`). */
+    const alarmOn = (metricName: string, [name, value]: [string, string]): Alarm[] =>
+      alarms().filter(
+        ({ p }) =>
+          p.MetricName === metricName &&
+          p.Dimensions?.length === 1 &&
+          p.Dimensions[0].Name === name &&
+          flatten(p.Dimensions[0].Value) === value,
+      );
+
+    it('sends every alarm to the one topic, described with a link to its runbook section', () => {
+      const topic = logicalId(stack.alarms.topic);
+      const anchors = runbookAnchors();
+      expect(alarms()).toHaveLength(15);
+      for (const { id, p } of alarms()) {
+        expect([id, p.AlarmActions]).toEqual([id, [{ Ref: topic }]]);
+        const section = String(p.AlarmDescription).match(/Runbook: docs\/operations\.md#([a-z0-9-]+)$/)?.[1];
+        expect([id, section !== undefined && anchors.has(section)]).toEqual([id, true]);
+      }
+    });
+
+    it("alarms on any final delivery failure, from the functions' own DeliveryFailed metric", () => {
+      expect(SERVICE_METRICS.namespace).toBe(METRICS_NAMESPACE);
+      const [alarm, ...more] = alarmOn('DeliveryFailed', ['service', 'webhooks']);
+      expect(more).toEqual([]);
+      expect(alarm!.p).toMatchObject({
+        Namespace: 'WebhookService',
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    });
+
+    it('alarms when the oldest delivery message is as old as the sweeper grace', () => {
+      const [alarm, ...more] = alarmOn('ApproximateAgeOfOldestMessage', [
+        'QueueName',
+        queueName(stack.queues.deliveryQueue),
+      ]);
+      expect(more).toEqual([]);
+      expect(alarm!.p).toMatchObject({
+        Namespace: 'AWS/SQS',
+        Statistic: 'Maximum',
+        Threshold: parseDuration(DEFAULTS.sweepGrace) / 1000,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+      expect(alarm!.p.Threshold).toBe(900);
+    });
+
+    it('alarms on any message in either DLQ', () => {
+      for (const dlq of [stack.queues.deliveryDlq, stack.queues.retryDlq]) {
+        const [alarm, ...more] = alarmOn('ApproximateNumberOfMessagesVisible', ['QueueName', queueName(dlq)]);
+        expect(more).toEqual([]);
+        expect(alarm!.p).toMatchObject({
+          Statistic: 'Maximum',
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        });
+      }
+    });
+
+    it('alarms on errors and on throttles of each service function', () => {
+      for (const id of serviceFunctionIds(stack)) {
+        for (const metric of ['Errors', 'Throttles']) {
+          const found = alarmOn(metric, ['FunctionName', `{Ref:${id}}`]);
+          expect([id, metric, found.length]).toEqual([id, metric, 1]);
+          expect(found[0]!.p).toMatchObject({ Namespace: 'AWS/Lambda', Statistic: 'Sum', Threshold: 1 });
+        }
+      }
+    });
+
+    it('alarms on API 5xx answers', () => {
+      const found = alarms().filter(
+        ({ p }) => p.MetricName === '5XXError' && p.Namespace === 'AWS/ApiGateway',
+      );
+      expect(found).toHaveLength(1);
+      expect(found[0]!.p).toMatchObject({ Statistic: 'Sum', Threshold: 5 });
+    });
+  });
+
+  it('shows every signal on one dashboard', () => {
+    const dashboards = resources(template, 'AWS::CloudWatch::Dashboard');
+    expect(dashboards).toHaveLength(1);
+    const body = flatten(dashboards[0]![1].Properties.DashboardBody);
+    const has = (...parts: string[]) =>
+      expect([parts, body.includes(parts.join('","'))]).toEqual([parts, true]);
+    for (const name of [
+      'EventsPublished',
+      'DeliveriesCreated',
+      'DeliverySucceeded',
+      'DeliveryFailed',
+      'RetryScheduled',
+    ])
+      has('WebhookService', name, 'service', 'webhooks');
+    expect(body).toMatch(/"AttemptDuration","service","webhooks",\{[^}]*"stat":"p50"/);
+    expect(body).toMatch(/"AttemptDuration","service","webhooks",\{[^}]*"stat":"p99"/);
+    expect(body).toMatch(/"PublishToDeliveryLatency","service","webhooks",\{[^}]*"stat":"p99"/);
+    for (const queue of stack.queues.all)
+      has('AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', queueName(queue));
+    has('AWS/SQS', 'ApproximateAgeOfOldestMessage', 'QueueName', queueName(stack.queues.deliveryQueue));
+    for (const metric of ['Errors', 'Throttles', 'Duration'])
+      expect(body.match(new RegExp(`"AWS/Lambda","${metric}","FunctionName"`, 'g'))).toHaveLength(6);
+    for (const metric of ['Count', '4XXError', '5XXError', 'Latency', 'IntegrationLatency'])
+      expect(body).toContain(`"AWS/ApiGateway","${metric}","ApiName"`);
+    // The alarm row shows every alarm.
+    for (const alarm of stack.alarms.alarms)
+      expect(JSON.stringify(dashboards[0]![1].Properties)).toContain(logicalId(alarm));
   });
 
   it('leaves no cdk-nag AwsSolutions finding unacknowledged', () => {
@@ -365,6 +630,36 @@ describe('WebhookStack settings', () => {
     expect(() => build({ alarmEmail: 'ops' })).toThrow(/^alarmEmail: /);
   });
 
+  it('signs with the configured signatureScheme, and rejects an unknown one naming the prop', () => {
+    const { template, stack } = build({ signatureScheme: 'standard-webhooks' });
+    const all = template.toJSON().Resources as Record<string, Resource>;
+    for (const id of serviceFunctionIds(stack))
+      expect(all[id]!.Properties.Environment.Variables.SIGNATURE_SCHEME).toBe('standard-webhooks');
+    expect(() => build({ signatureScheme: 'hmac' as never })).toThrow(
+      'signatureScheme: must be "yumkiosk" or "standard-webhooks", got "hmac"',
+    );
+  });
+
+  it('sets the delivery failures alarm to deliveryFailureThreshold, and rejects one below 1', () => {
+    const { template } = build({ deliveryFailureThreshold: 25 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'DeliveryFailed', Threshold: 25 });
+    expect(() => build({ deliveryFailureThreshold: 0 })).toThrow(
+      'deliveryFailureThreshold: must be an integer from 1 to 10000, got 0',
+    );
+    expect(() => build({ deliveryFailureThreshold: 1.5 })).toThrow(/^deliveryFailureThreshold: /);
+  });
+
+  it('leaves the example publisher out when examplePublisher is false', () => {
+    const { template, stack } = build({ examplePublisher: false });
+    expect(stack.examplePublisher).toBeUndefined();
+    expect(resources(template, 'AWS::Lambda::Function')).toHaveLength(5);
+    const invoke = identityStatements(template).filter(({ statement }) =>
+      arr(statement.Action).some((a) => a.startsWith('execute-api:')),
+    );
+    expect(invoke).toEqual([]);
+    expect(template.toJSON().Outputs.ExamplePublisherFunctionName).toBeUndefined();
+  });
+
   it('subscribes alarmEmail to the alarm topic', () => {
     const { template } = build({ alarmEmail: 'ops@example.com' });
     template.hasResourceProperties('AWS::SNS::Subscription', {
@@ -389,6 +684,28 @@ describe('webhookPropsFromContext', () => {
     ).toEqual({ retrySchedule: '1m,10m', deliveryConcurrency: 5, retentionDays: 7, headerBrand: 'Acme' });
   });
 
+  it('reads signatureScheme, deliveryFailureThreshold and examplePublisher as `cdk deploy -c` passes them', () => {
+    expect(
+      fromContext({
+        signatureScheme: 'standard-webhooks',
+        deliveryFailureThreshold: '10',
+        examplePublisher: 'false',
+        alarmEmail: 'oncall@example.com',
+      }),
+    ).toEqual({
+      signatureScheme: 'standard-webhooks',
+      deliveryFailureThreshold: 10,
+      examplePublisher: false,
+      alarmEmail: 'oncall@example.com',
+    });
+    expect(fromContext({ examplePublisher: true })).toEqual({ examplePublisher: true });
+    expect(() => fromContext({ examplePublisher: 'no' })).toThrow(/^examplePublisher: .*true or false/);
+    // The value itself is checked when the stack is built, with the prop's name.
+    expect(() => new WebhookStack(new App(), 'S', fromContext({ signatureScheme: 'v2' }))).toThrow(
+      /^signatureScheme: /,
+    );
+  });
+
   it('names the context key of a value of the wrong type', () => {
     expect(() => fromContext({ deliveryConcurrency: 'many' })).toThrow(/^deliveryConcurrency: .*integer/);
     expect(() => fromContext({ retentionDays: '7.5' })).toThrow(/^retentionDays: /);
@@ -407,7 +724,7 @@ describe('bundling', () => {
     const stack = new WebhookStack(app, 'WebhookService');
     const assembly = app.synth();
     const functions = resources(Template.fromStack(stack), 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(6);
     for (const [, fn] of functions) {
       const hash = String(fn.Properties.Code.S3Key).replace(/\.zip$/, '');
       const bundle = join(assembly.directory, `asset.${hash}`, 'index.js');
