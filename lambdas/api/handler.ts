@@ -21,7 +21,7 @@ import {
   UpdateEndpointSchema,
 } from '../domain/schemas';
 import { parseWith } from '../domain/validate';
-import { httpErrors, json, queryParam, readJsonBody } from '../http/api';
+import { httpErrors, isResourceId, json, queryParam, readJsonBody } from '../http/api';
 import { buildOpenApiDocument } from '../http/openapi';
 import { matchRoute } from '../http/routes';
 import { buildService, lazy, type Service } from '../service';
@@ -104,7 +104,9 @@ export function makeApiHandler(service: Service) {
       if (match.kind === 'method_not_allowed') throw new MethodNotAllowedError(match.allow);
       const operation = operations[match.route.operation];
       if (!operation || match.route.fn !== 'api') throw new NotFoundError(`no route for ${event.path}`);
-      return operation(event, match.pathParameters.id ?? '');
+      const id = match.pathParameters.id;
+      if (id !== undefined && !isResourceId(id)) throw new NotFoundError('no such resource');
+      return operation(event, id ?? '');
     });
 }
 

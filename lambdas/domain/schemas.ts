@@ -89,7 +89,10 @@ export const RecoverSchema = z.strictObject({
 export const ListDeliveriesQuerySchema = z
   .object({
     tenantId: callerId,
-    endpointId: z.string().min(1).max(64).optional(),
+    endpointId: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an endpoint id')
+      .optional(),
     eventId: callerId.optional(),
     status: z.enum(['pending', 'succeeded', 'failed']).optional(),
   })

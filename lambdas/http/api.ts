@@ -62,9 +62,19 @@ export function readJsonBody(
 
 /** A query-string value, rejecting a parameter given twice (ambiguous). */
 export function queryParam(event: APIGatewayProxyEvent, name: string): string | undefined {
-  const multi = event.multiValueQueryStringParameters?.[name];
-  if (multi && multi.length > 1) throw ValidationError.of(name, 'must be given once');
-  return event.queryStringParameters?.[name] ?? undefined;
+  const own = <T>(map: Record<string, T> | null | undefined): T | undefined =>
+    map && Object.hasOwn(map, name) ? map[name] : undefined;
+  const multi = own(event.multiValueQueryStringParameters);
+  if (Array.isArray(multi) && multi.length > 1) throw ValidationError.of(name, 'must be given once');
+  const value = own(event.queryStringParameters);
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Ids this service issues (`ep_...`, `dlv_...`): anything else cannot exist, and must not reach a key. */
+const RESOURCE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function isResourceId(id: string): boolean {
+  return RESOURCE_ID.test(id);
 }
 
 export interface Logger {
