@@ -22,6 +22,8 @@ const EnvSchema = z.object({
   [ENV.deliveryQueueUrl]: z.string().min(1),
   [ENV.deliveryDlqUrl]: z.string().min(1),
   [ENV.retryQueueUrl]: z.string().min(1),
+  /** Only read by the health route, which reports every queue. */
+  [ENV.retryDlqUrl]: z.string().min(1).optional(),
   RETRY_SCHEDULE: z.string().default(DEFAULTS.retrySchedule),
   RETRY_JITTER: z.coerce.number().min(0).max(0.5).default(0),
   HEADER_BRAND: z
@@ -47,6 +49,7 @@ export interface AppConfig {
   readonly deliveryQueueUrl: string;
   readonly deliveryDlqUrl: string;
   readonly retryQueueUrl: string;
+  readonly retryDlqUrl?: string;
   readonly region: string;
   readonly dynamoEndpoint?: string;
   readonly sqsEndpoint?: string;
@@ -109,6 +112,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     deliveryQueueUrl: e[ENV.deliveryQueueUrl] as string,
     deliveryDlqUrl: e[ENV.deliveryDlqUrl] as string,
     retryQueueUrl: e[ENV.retryQueueUrl] as string,
+    ...(e[ENV.retryDlqUrl] ? { retryDlqUrl: e[ENV.retryDlqUrl] as string } : {}),
     region: e.AWS_REGION,
     ...(e.AWS_ENDPOINT_URL_DYNAMODB ? { dynamoEndpoint: e.AWS_ENDPOINT_URL_DYNAMODB } : {}),
     ...(e.AWS_ENDPOINT_URL_SQS ? { sqsEndpoint: e.AWS_ENDPOINT_URL_SQS } : {}),

@@ -30,8 +30,6 @@ export interface ServiceOverrides {
   readonly clock?: Clock;
   readonly log?: Log;
   readonly telemetry?: Telemetry;
-  /** Extra queue URLs reported by the health route (the retry DLQ). */
-  readonly extraQueueUrls?: readonly string[];
 }
 
 /** True inside AWS Lambda (not in the local runtime or tests). */
@@ -59,7 +57,7 @@ export function buildService(config: AppConfig, overrides: ServiceOverrides = {}
     config.deliveryQueueUrl,
     config.deliveryDlqUrl,
     config.retryQueueUrl,
-    ...(overrides.extraQueueUrls ?? []),
+    ...(config.retryDlqUrl ? [config.retryDlqUrl] : []),
   ];
   return {
     store: new DynamoStore({

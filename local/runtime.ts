@@ -119,6 +119,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       [ENV.deliveryQueueUrl]: queues.deliveryQueueUrl,
       [ENV.deliveryDlqUrl]: queues.deliveryDlqUrl,
       [ENV.retryQueueUrl]: queues.retryQueueUrl,
+      [ENV.retryDlqUrl]: queues.retryDlqUrl,
       AWS_REGION: LOCAL_REGION,
       AWS_ENDPOINT_URL_DYNAMODB: options.routeThrough
         ? await options.routeThrough('dynamodb', dynamoEndpoint)
@@ -129,7 +130,6 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     });
     const service = buildService(config, {
       log,
-      extraQueueUrls: [queues.retryDlqUrl],
       ...(options.http ? { http: options.http } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
     });
