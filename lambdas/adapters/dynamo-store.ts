@@ -134,40 +134,28 @@ export class DynamoStore implements WebhookStore {
   }
 
   async updateEndpoint(endpoint: Endpoint, expectedUpdatedAt: string): Promise<boolean> {
-    try {
-      await callAws('dynamodb', () =>
-        this.doc.send(
-          new PutCommand({
-            TableName: this.table,
-            Item: { ...keys.endpoint(endpoint.tenantId, endpoint.id), kind: 'endpoint', ...endpoint },
-            ConditionExpression: 'attribute_exists(pk) AND updatedAt = :prev',
-            ExpressionAttributeValues: { ':prev': expectedUpdatedAt },
-          }),
-        ),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return this.ifConditionHolds(() =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...keys.endpoint(endpoint.tenantId, endpoint.id), kind: 'endpoint', ...endpoint },
+          ConditionExpression: 'attribute_exists(pk) AND updatedAt = :prev',
+          ExpressionAttributeValues: { ':prev': expectedUpdatedAt },
+        }),
+      ),
+    );
   }
 
   async deleteEndpoint(tenantId: string, endpointId: string): Promise<boolean> {
-    try {
-      await callAws('dynamodb', () =>
-        this.doc.send(
-          new DeleteCommand({
-            TableName: this.table,
-            Key: keys.endpoint(tenantId, endpointId),
-            ConditionExpression: 'attribute_exists(pk)',
-          }),
-        ),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return this.ifConditionHolds(() =>
+      this.doc.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: keys.endpoint(tenantId, endpointId),
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      ),
+    );
   }
 
   async listEndpoints(
@@ -320,33 +308,27 @@ export class DynamoStore implements WebhookStore {
   }
 
   async recoverDelivery(deliveryId: string, at: number, sweepAt: number): Promise<boolean> {
-    try {
-      await callAws('dynamodb', () =>
-        this.doc.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: keys.delivery(deliveryId),
-            UpdateExpression:
-              'SET #status = :pending, attemptOffset = attemptCount, nextAttemptAt = :at, sweepPk = :shard, ' +
-              'sweepAt = :sweep, updatedAt = :u REMOVE failureReason',
-            ConditionExpression: '#status = :failed',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: {
-              ':pending': 'pending',
-              ':failed': 'failed',
-              ':at': at,
-              ':shard': sweepShard(deliveryId),
-              ':sweep': sweepAt,
-              ':u': new Date(at).toISOString(),
-            },
-          }),
-        ),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return this.ifConditionHolds(() =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.delivery(deliveryId),
+          UpdateExpression:
+            'SET #status = :pending, attemptOffset = attemptCount, nextAttemptAt = :at, sweepPk = :shard, ' +
+            'sweepAt = :sweep, updatedAt = :u REMOVE failureReason',
+          ConditionExpression: '#status = :failed',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':pending': 'pending',
+            ':failed': 'failed',
+            ':at': at,
+            ':shard': sweepShard(deliveryId),
+            ':sweep': sweepAt,
+            ':u': new Date(at).toISOString(),
+          },
+        }),
+      ),
+    );
   }
 
   async getDeliveries(deliveryIds: readonly string[]): Promise<Delivery[]> {
@@ -473,6 +455,17 @@ export class DynamoStore implements WebhookStore {
     );
   }
 
+  /** Runs a conditional write: true if it was made, false if its condition did not hold. */
+  private async ifConditionHolds(write: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await callAws('dynamodb', write);
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
   private async conditionalUpdate(
     deliveryId: string,
     set: string[],
@@ -481,23 +474,17 @@ export class DynamoStore implements WebhookStore {
     condition: string,
   ): Promise<boolean> {
     const expression = `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`;
-    try {
-      await callAws('dynamodb', () =>
-        this.doc.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: keys.delivery(deliveryId),
-            UpdateExpression: expression,
-            ConditionExpression: condition,
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: values,
-          }),
-        ),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return this.ifConditionHolds(() =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.delivery(deliveryId),
+          UpdateExpression: expression,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
   }
 }

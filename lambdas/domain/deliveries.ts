@@ -1,8 +1,8 @@
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { newId } from './ids';
-import type { Delivery, DeliveryMessage, Endpoint } from './model';
+import { nextAttemptMessage } from './messages';
+import type { Delivery, Endpoint } from './model';
 import type { Clock, DeliveryQuery, DeliveryQueues, Page, WebhookStore } from './ports';
-import { firstAttemptMessage } from './publish';
 import { deliveryHeaders, redactSignature } from './request';
 import type { ServiceSettings } from './settings';
 
@@ -119,7 +119,7 @@ export async function replayDelivery(
     replayOf: original.id,
   };
   await deps.store.createDelivery(replay, now + deps.settings.sweepGraceMs);
-  await deps.queues.enqueue([firstAttemptMessage(replay, endpoint)]);
+  await deps.queues.enqueue([nextAttemptMessage(replay, endpoint.ordering)]);
   return { id: replay.id };
 }
 
@@ -174,10 +174,7 @@ export async function recoverEndpoint(
 
   // Oldest first, so the endpoint gets them in publish order.
   recovered.sort((a, b) => (a.id < b.id ? -1 : 1));
-  const messages: DeliveryMessage[] = recovered.map((d) => ({
-    ...firstAttemptMessage(d, endpoint),
-    attempt: d.attemptCount + 1,
-  }));
+  const messages = recovered.map((d) => nextAttemptMessage(d, endpoint.ordering));
   await deps.queues.enqueue(messages);
   return { requeued: recovered.length };
 }

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { PoisonMessageError } from './errors';
-import type { DeliveryMessage } from './model';
+import type { Delivery, DeliveryMessage, Ordering } from './model';
 
 const DeliveryMessageSchema = z.object({
   v: z.literal(1),
@@ -30,4 +30,23 @@ export function parseDeliveryMessage(body: string): DeliveryMessage {
 /** FIFO deduplication id: one per delivery attempt, so a resend of the same attempt is dropped by SQS. */
 export function deduplicationId(message: DeliveryMessage): string {
   return `${message.deliveryId}-${message.attempt}`;
+}
+
+/**
+ * The message for the next attempt of `delivery` (attempt `attemptCount + 1`), handled as `ordering` says.
+ * Publish, replay, recover and the sweeper all queue deliveries with it.
+ */
+export function nextAttemptMessage(
+  delivery: Pick<Delivery, 'id' | 'tenantId' | 'eventId' | 'endpointId' | 'attemptCount'>,
+  ordering: Ordering,
+): DeliveryMessage {
+  return {
+    v: 1,
+    deliveryId: delivery.id,
+    tenantId: delivery.tenantId,
+    eventId: delivery.eventId,
+    endpointId: delivery.endpointId,
+    attempt: delivery.attemptCount + 1,
+    ordering,
+  };
 }

@@ -2,7 +2,8 @@ import { serializeEnvelope } from './envelope';
 import { ValidationError } from './errors';
 import { selectEndpoints } from './fanout';
 import { newId } from './ids';
-import type { Delivery, DeliveryMessage, Endpoint, StoredEvent } from './model';
+import { nextAttemptMessage } from './messages';
+import type { Delivery, DeliveryMessage, StoredEvent } from './model';
 import type { Clock, DeliveryQueues, WebhookStore } from './ports';
 import type { PublishEventInput } from './schemas';
 import type { ServiceSettings } from './settings';
@@ -20,20 +21,6 @@ export interface PublishResult {
   readonly body: { id: string; deliveries: { id: string; endpointId: string }[] };
 }
 
-export function firstAttemptMessage(
-  delivery: Delivery,
-  endpoint: Pick<Endpoint, 'ordering'>,
-): DeliveryMessage {
-  return {
-    v: 1,
-    deliveryId: delivery.id,
-    tenantId: delivery.tenantId,
-    eventId: delivery.eventId,
-    endpointId: delivery.endpointId,
-    attempt: 1,
-    ordering: endpoint.ordering,
-  };
-}
 
 /**
  * Stores an event and one delivery per subscribed endpoint in one transaction, then queues one message
@@ -77,7 +64,7 @@ export async function publishEvent(deps: PublishDeps, input: PublishEventInput):
   if (outcome === 'exists') return republish(deps, input.tenantId, eventId);
 
   const ordering = new Map(endpoints.map((ep) => [ep.id, ep]));
-  await queues.enqueue(deliveries.map((d) => firstAttemptMessage(d, ordering.get(d.endpointId)!)));
+  await queues.enqueue(deliveries.map((d) => nextAttemptMessage(d, ordering.get(d.endpointId)!.ordering)));
   return { status: 202, body: { id: eventId, deliveries: [...event.deliveries] } };
 }
 
@@ -96,7 +83,7 @@ async function republish(deps: PublishDeps, tenantId: string, eventId: string): 
     const messages: DeliveryMessage[] = [];
     for (const delivery of unstarted) {
       const endpoint = await deps.store.getEndpoint(tenantId, delivery.endpointId);
-      if (endpoint) messages.push(firstAttemptMessage(delivery, endpoint));
+      if (endpoint) messages.push(nextAttemptMessage(delivery, endpoint.ordering));
     }
     await deps.queues.enqueue(messages);
   }

@@ -1,4 +1,5 @@
-import type { Delivery, DeliveryMessage, Endpoint } from './model';
+import { nextAttemptMessage } from './messages';
+import type { DeliveryMessage, Endpoint } from './model';
 import type { Clock, DeliveryQueues, WebhookStore } from './ports';
 import { planHop } from './retry-policy';
 import type { ServiceSettings } from './settings';
@@ -36,7 +37,7 @@ export async function sweep(
     const key = `${delivery.tenantId}/${delivery.endpointId}`;
     if (!endpoints.has(key))
       endpoints.set(key, await store.getEndpoint(delivery.tenantId, delivery.endpointId));
-    const message = nextMessage(delivery, endpoints.get(key));
+    const message = nextAttemptMessage(delivery, endpoints.get(key)?.ordering ?? 'sequential');
     const dueAt = delivery.nextAttemptAt ?? now;
     const hop = planHop(dueAt, now);
     if (hop.kind === 'delay') await queues.delay({ ...message, dueAt }, hop.seconds);
@@ -52,16 +53,4 @@ export async function sweep(
     await store.rescheduleSweep(delivery.id, delivery.sweepAt ?? 0, next);
   }
   return { requeued: due.length };
-}
-
-function nextMessage(delivery: Delivery, endpoint: Endpoint | undefined): DeliveryMessage {
-  return {
-    v: 1,
-    deliveryId: delivery.id,
-    tenantId: delivery.tenantId,
-    eventId: delivery.eventId,
-    endpointId: delivery.endpointId,
-    attempt: delivery.attemptCount + 1,
-    ordering: endpoint?.ordering ?? 'sequential',
-  };
 }

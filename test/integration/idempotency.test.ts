@@ -1,24 +1,14 @@
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../local/runtime';
 import { type Receiver, startReceiver } from '../support/receiver';
-import { apiClient, startTestRuntime } from '../support/runtime';
+import { apiClient, countItems, startTestRuntime } from '../support/runtime';
 
 describe('idempotent publishing', () => {
   let runtime: Runtime;
   let receiver: Receiver;
   let api: ReturnType<typeof apiClient>;
 
-  const countByPrefix = async (prefix: string) => {
-    const out = await runtime.dynamo.send(
-      new ScanCommand({
-        TableName: runtime.config.tableName,
-        FilterExpression: 'begins_with(pk, :p)',
-        ExpressionAttributeValues: { ':p': { S: prefix } },
-      }),
-    );
-    return out.Items?.length ?? 0;
-  };
+  const countByPrefix = (prefix: string) => countItems(runtime, prefix);
 
   beforeAll(async () => {
     receiver = await startReceiver();

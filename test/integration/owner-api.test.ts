@@ -1,9 +1,8 @@
 import { createHmac } from 'node:crypto';
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../local/runtime';
 import { type Receiver, startReceiver } from '../support/receiver';
-import { apiClient, eventually, startTestRuntime } from '../support/runtime';
+import { apiClient, countItems, eventually, startTestRuntime } from '../support/runtime';
 
 /** Independent of lambdas/domain: the v1 signatures a receiver holding `secret` would accept. */
 function signedWith(header: string, body: string, secret: string): boolean {
@@ -405,9 +404,7 @@ describe('owner-facing API', () => {
     });
 
     it('answers 405 for a wrong method and 400 for a malformed body, storing nothing', async () => {
-      const count = async () =>
-        (await runtime.dynamo.send(new ScanCommand({ TableName: runtime.config.tableName, Select: 'COUNT' })))
-          .Count;
+      const count = () => countItems(runtime);
       const before = await count();
       const put = await api.call('PUT', '/v1/endpoints/ep_x?tenantId=a');
       expect(put.status).toBe(405);

@@ -1,9 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../local/runtime';
 import { type Receiver, startReceiver } from '../support/receiver';
-import { apiClient, eventually, startTestRuntime } from '../support/runtime';
+import { apiClient, countItems, eventually, startTestRuntime } from '../support/runtime';
 
 /** Written here, independently of lambdas/domain/signature.ts, from the YumKiosk page. */
 function verifyYumKiosk(rawBody: Buffer, header: string, secret: string, nowSeconds: number): boolean {
@@ -24,9 +23,7 @@ describe('core pipeline through the local runtime', () => {
   let receiver: Receiver;
   let api: ReturnType<typeof apiClient>;
 
-  const itemCount = async () =>
-    (await runtime.dynamo.send(new ScanCommand({ TableName: runtime.config.tableName, Select: 'COUNT' })))
-      .Count ?? 0;
+  const itemCount = () => countItems(runtime);
 
   beforeAll(async () => {
     receiver = await startReceiver();

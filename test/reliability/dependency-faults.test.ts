@@ -1,9 +1,8 @@
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../local/runtime';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { type Receiver, startReceiver } from '../support/receiver';
-import { apiClient, eventually, startTestRuntime } from '../support/runtime';
+import { apiClient, countItems, eventually, startTestRuntime } from '../support/runtime';
 
 describe('dependency faults during a publish', () => {
   let runtime: Runtime;
@@ -11,16 +10,7 @@ describe('dependency faults during a publish', () => {
   let api: ReturnType<typeof apiClient>;
   const proxies: Partial<Record<'dynamodb' | 'sqs', FaultProxy>> = {};
 
-  const countByPrefix = async (prefix: string) =>
-    (
-      await runtime.dynamo.send(
-        new ScanCommand({
-          TableName: runtime.config.tableName,
-          FilterExpression: 'begins_with(pk, :p)',
-          ExpressionAttributeValues: { ':p': { S: prefix } },
-        }),
-      )
-    ).Items?.length ?? 0;
+  const countByPrefix = (prefix: string) => countItems(runtime, prefix);
 
   beforeAll(async () => {
     receiver = await startReceiver();

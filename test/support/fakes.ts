@@ -12,6 +12,7 @@ import type { SQSRecord } from 'aws-lambda';
 import { DEFAULT_CATALOG, EventCatalog } from '../../lambdas/domain/catalog';
 import { serializeEnvelope } from '../../lambdas/domain/envelope';
 import { DependencyUnavailableError, ValidationError } from '../../lambdas/domain/errors';
+import { nextAttemptMessage } from '../../lambdas/domain/messages';
 import type { Delivery, DeliveryMessage, Endpoint, StoredEvent } from '../../lambdas/domain/model';
 import type {
   AttemptRecord,
@@ -701,18 +702,9 @@ export function deliveryFixture(overrides: Partial<Delivery> = {}): Delivery {
   };
 }
 
-/** The delivery-queue message for the next attempt of `delivery`. */
+/** The delivery-queue message for the next attempt of `delivery` (sequential unless overridden). */
 export function messageFor(delivery: Delivery, overrides: Partial<DeliveryMessage> = {}): DeliveryMessage {
-  return {
-    v: 1,
-    deliveryId: delivery.id,
-    tenantId: delivery.tenantId,
-    eventId: delivery.eventId,
-    endpointId: delivery.endpointId,
-    attempt: delivery.attemptCount + 1,
-    ordering: 'sequential',
-    ...overrides,
-  };
+  return { ...nextAttemptMessage(delivery, 'sequential'), ...overrides };
 }
 
 /**

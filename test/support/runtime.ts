@@ -1,5 +1,6 @@
 /** Starts the local runtime in-process against the run's shared DynamoDB Local, with its own table. */
 import { randomBytes } from 'node:crypto';
+import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
 import { createLog } from '../../lambdas/observability';
 import { type Runtime, type RuntimeOptions, startRuntime } from '../../local/runtime';
@@ -57,4 +58,25 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Items in the runtime's table, all of them or those whose partition key starts with `pkPrefix`. */
+export async function countItems(runtime: Runtime, pkPrefix?: string): Promise<number> {
+  let count = 0;
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const out = await runtime.dynamo.send(
+      new ScanCommand({
+        TableName: runtime.config.tableName,
+        Select: 'COUNT',
+        ExclusiveStartKey: start,
+        ...(pkPrefix
+          ? { FilterExpression: 'begins_with(pk, :p)', ExpressionAttributeValues: { ':p': { S: pkPrefix } } }
+          : {}),
+      }),
+    );
+    count += out.Count ?? 0;
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return count;
 }

@@ -1,6 +1,6 @@
 /**
  * clients/receiver.ts `verify()` against the Python `verify()` published on the YumKiosk webhooks page
- * (test/fixtures/python_verify.py, the function copied verbatim), on the same inputs and the same clock.
+ * (test/fixtures/yumkiosk_verify.py, the function copied verbatim), on the same inputs and the same clock.
  *
  * Where the two decide differently it is on purpose, and each difference has its own test below:
  * - several `v1=`: Python's dict keeps only the last one, we accept any (the rotation grace period);
@@ -18,7 +18,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { verify } from '../../clients/receiver';
 import { signatureHeaderValue } from '../../lambdas/domain/signature';
 
-const SCRIPT = join(import.meta.dirname, '../fixtures/python_verify.py');
+const SCRIPT = join(import.meta.dirname, '../fixtures/yumkiosk_verify.py');
 /** The interpreter behind `python3`, resolved once: version-manager shims cost ~0.3 s per call. */
 const PYTHON = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], {
   encoding: 'utf8',
