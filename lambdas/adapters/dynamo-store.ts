@@ -46,20 +46,34 @@ export function encodeCursor(key: Record<string, unknown> | undefined): string |
   return key ? Buffer.from(JSON.stringify(key), 'utf8').toString('base64url') : undefined;
 }
 
-/** Decodes an opaque cursor and checks it belongs to the listing it is used with. */
-export function decodeCursor(cursor: string | undefined, expect: Record<string, string>): Item | undefined {
+/**
+ * Decodes an opaque cursor and checks it is a start key of the listing it is used with: exactly the
+ * listing's key attributes, all strings, in the listing's own partition, with a sort key of the right kind.
+ * Anything else (forged, edited, from another tenant or listing) is a 422, never a DynamoDB error.
+ */
+export function decodeCursor(
+  cursor: string | undefined,
+  expect: { partition: Record<string, string>; keys: readonly string[]; sortPrefix?: Record<string, string> },
+): Item | undefined {
   if (cursor === undefined) return undefined;
+  const invalid = () => ValidationError.of('cursor', 'is not a cursor returned by this listing');
   let key: unknown;
   try {
     key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw ValidationError.of('cursor', 'is not a cursor returned by this listing');
+    throw invalid();
   }
-  if (typeof key !== 'object' || key === null)
-    throw ValidationError.of('cursor', 'is not a cursor returned by this listing');
-  for (const [name, value] of Object.entries(expect)) {
-    if ((key as Item)[name] !== value)
-      throw ValidationError.of('cursor', 'is not a cursor returned by this listing');
+  if (typeof key !== 'object' || key === null || Array.isArray(key)) throw invalid();
+  const entries = Object.entries(key);
+  if (entries.length !== expect.keys.length) throw invalid();
+  for (const [name, value] of entries) {
+    if (!expect.keys.includes(name) || typeof value !== 'string' || value.length > 1024) throw invalid();
+  }
+  for (const [name, value] of Object.entries(expect.partition)) {
+    if ((key as Item)[name] !== value) throw invalid();
+  }
+  for (const [name, prefix] of Object.entries(expect.sortPrefix ?? {})) {
+    if (!((key as Record<string, string>)[name] ?? '').startsWith(prefix)) throw invalid();
   }
   return key as Item;
 }
@@ -171,7 +185,11 @@ export class DynamoStore implements WebhookStore {
           ExpressionAttributeValues: { ':pk': pk, ':ep': 'EP#' },
           ScanIndexForward: false,
           Limit: options.limit,
-          ExclusiveStartKey: decodeCursor(options.cursor, { pk }),
+          ExclusiveStartKey: decodeCursor(options.cursor, {
+            partition: { pk },
+            keys: ['pk', 'sk'],
+            sortPrefix: { sk: 'EP#' },
+          }),
         }),
       ),
     );
@@ -299,7 +317,11 @@ export class DynamoStore implements WebhookStore {
           ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
           ScanIndexForward: false,
           Limit: query.limit,
-          ExclusiveStartKey: decodeCursor(query.cursor, { [pkName]: pk }),
+          ExclusiveStartKey: decodeCursor(query.cursor, {
+            partition: { [pkName]: pk },
+            keys: [pkName, skName, 'pk', 'sk'],
+            sortPrefix: { pk: 'DL#', [skName]: 'dlv_' },
+          }),
         }),
       ),
     );

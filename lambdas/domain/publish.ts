@@ -21,7 +21,6 @@ export interface PublishResult {
   readonly body: { id: string; deliveries: { id: string; endpointId: string }[] };
 }
 
-
 /**
  * Stores an event and one delivery per subscribed endpoint in one transaction, then queues one message
  * per delivery. Answers only once both are durable. If queueing fails the caller gets an error (503) and

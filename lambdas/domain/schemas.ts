@@ -13,8 +13,39 @@ const eventType = z
   .max(128, 'must be at most 128 characters')
   .regex(/^[a-z0-9_]+(\.[a-z0-9_]+)*$/, 'must be dotted lowercase words, e.g. order.created');
 
-/** `data` is a JSON object (not an array, not null). */
-const dataObject = z.record(z.string(), z.unknown(), { error: 'must be a JSON object' });
+/** Deeper than this, serializing the envelope would exhaust the stack; no real event nests so deep. */
+export const MAX_DATA_DEPTH = 256;
+
+/** True when `value` nests objects or arrays deeper than `limit` (iterative: safe at any depth). */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (depth > limit) return true;
+    if (typeof current === 'object' && current !== null) {
+      for (const child of Object.values(current)) {
+        if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * `data` is a JSON object (not an array, not null), passed through exactly as parsed: a record schema
+ * would rebuild it and lose keys such as `__proto__`, and receivers must get what the producer sent.
+ */
+const dataObject = z
+  .custom<Record<string, unknown>>(
+    (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+    {
+      error: (issue) => (issue.input === undefined ? 'is required' : 'must be a JSON object'),
+    },
+  )
+  .refine(
+    (value) => !nestsDeeperThan(value, MAX_DATA_DEPTH),
+    `must not nest deeper than ${MAX_DATA_DEPTH} levels`,
+  );
 
 export const PublishEventSchema = z.strictObject({
   tenantId: callerId,

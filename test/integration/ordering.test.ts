@@ -66,10 +66,12 @@ describe('ordering per endpoint', () => {
     );
     expect(order('/strict')).toEqual([1, 2, 2, 2, 3, 4]);
 
-    // The sequential endpoint got 3 and 4 before event 2's retries.
+    // The sequential endpoint is not held back: first attempts in publish order, and events 3 and 4
+    // arrive before event 2 finally succeeds (its retries come later, 1 s and 3 s after its first failure).
     const sequential = order('/sequential');
-    expect(sequential.slice(0, 4)).toEqual([1, 2, 3, 4]);
-    expect(sequential.slice(4)).toEqual([2, 2]);
+    expect([...new Set(sequential)]).toEqual([1, 2, 3, 4]);
+    expect(sequential.filter((n) => n === 2)).toHaveLength(3);
+    expect(sequential.indexOf(4)).toBeLessThan(sequential.lastIndexOf(2));
     // Strict never overlaps either.
     const strictRequests = receiver.requests.filter((r) => r.path === '/strict');
     expect(Math.max(...strictRequests.map((r) => r.concurrent))).toBe(1);

@@ -978,277 +978,288 @@ describe('hostile input on every route', () => {
       });
     });
 
-    it.runIf(hasId(route))(
-      'answers 404 or 422 to huge, unicode and odd path ids, never a 5xx',
-      async () => {
-        const hugeId = fc
-          .tuple(fc.constantFrom('a', 'é', '😀', '#', '%', '\u0000'), fc.integer({ min: 300, max: 3000 }))
-          .map(([ch, n]) => encodeURIComponent(ch.repeat(n)))
-          // Stay under Node's 16 KB request-head limit (API Gateway has its own).
-          .filter((segment) => segment.length < 12_000);
-        await storesOnlyWhatSucceeded(runtime, (ledger) =>
-          property(
-            fc.oneof(
-              hugeId,
-              randomIdArb.map((v) => v.segment),
-            ),
-            HALF,
-            async (segment) => {
-              const query = [spec.tenantQuery ? `tenantId=${TENANT}` : '', spec.needs?.()]
-                .filter(Boolean)
-                .join('&');
-              const body = spec.validBody?.();
-              const sent: Sent = {
-                method: route.method,
-                path: pathOf(route, segment, query),
-                ...(body && readsBody(route) ? { body: JSON.stringify(body) } : {}),
-              };
-              const answer = await call(sent);
-              judge(route, sent, answer, known(route) ? 'error' : 'either');
-              if (known(route)) expect([404, 422], describeSent(sent)).toContain(answer.status);
-              account(ledger, route, sent, answer);
-            },
-          ),
-        );
-      },
-      PROPERTY_TIMEOUT,
-    );
-
-    it.runIf(spec.cursorKey !== undefined)(
-      'answers 200 or a 422 naming cursor to forged and garbage cursors, never a 5xx',
-      async () => {
-        const { fixed, others } = spec.cursorKey!();
-        const attribute = fc.oneof(
-          fc.string({ maxLength: 30 }),
-          fc.constantFrom('EP#', 'EP#zzzz', 'DL', `DL#${deliveryId}`, deliveryId, ''),
-          fc.integer(),
-          fc.constant(null),
-          fc.boolean(),
-          fc.constant({ S: 'EP#x' }),
-          fc.array(fc.string({ maxLength: 4 }), { maxLength: 2 }),
-        );
-        const forged = fc
-          .record({
-            others: fc.tuple(...others.map(() => fc.option(attribute, { nil: undefined }))),
-            extra: fc.option(
-              fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 2 }),
-              {
-                nil: undefined,
+    if (hasId(route))
+      it(
+        'answers 404 or 422 to huge, unicode and odd path ids, never a 5xx',
+        async () => {
+          const hugeId = fc
+            .tuple(fc.constantFrom('a', 'é', '😀', '#', '%', '\u0000'), fc.integer({ min: 300, max: 3000 }))
+            .map(([ch, n]) => encodeURIComponent(ch.repeat(n)))
+            // Stay under Node's 16 KB request-head limit (API Gateway has its own).
+            .filter((segment) => segment.length < 12_000);
+          await storesOnlyWhatSucceeded(runtime, (ledger) =>
+            property(
+              fc.oneof(
+                hugeId,
+                randomIdArb.map((v) => v.segment),
+              ),
+              HALF,
+              async (segment) => {
+                const query = [spec.tenantQuery ? `tenantId=${TENANT}` : '', spec.needs?.()]
+                  .filter(Boolean)
+                  .join('&');
+                const body = spec.validBody?.();
+                const sent: Sent = {
+                  method: route.method,
+                  path: pathOf(route, segment, query),
+                  ...(body && readsBody(route) ? { body: JSON.stringify(body) } : {}),
+                };
+                const answer = await call(sent);
+                judge(route, sent, answer, known(route) ? 'error' : 'either');
+                if (known(route)) expect([404, 422], describeSent(sent)).toContain(answer.status);
+                account(ledger, route, sent, answer);
               },
             ),
-          })
-          .map(({ others: values, extra }) => {
-            const key: Record<string, unknown> = { ...extra, ...fixed };
-            others.forEach((name, i) => {
-              if (values[i] !== undefined) key[name] = values[i];
-            });
-            return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
-          });
-        const garbage = fc.oneof(
-          fc.string({ maxLength: 40 }),
-          fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v), 'utf8').toString('base64url')),
-          fc.uint8Array({ maxLength: 30 }).map((b) => Buffer.from(b).toString('base64url')),
-        );
-        await storesOnlyWhatSucceeded(runtime, (ledger) =>
-          property(
-            fc.oneof({ arbitrary: forged, weight: 3 }, { arbitrary: garbage, weight: 1 }),
-            HALF,
-            async (cursor) => {
-              const query = [
-                `tenantId=${TENANT}`,
-                spec.needs?.(),
-                `limit=1&cursor=${encodeURIComponent(cursor)}`,
-              ]
-                .filter(Boolean)
-                .join('&');
-              const sent: Sent = { method: route.method, path: pathOf(route, '', query) };
-              const answer = await call(sent);
-              judge(route, sent, answer, 'either');
-              if (answer.status === 422)
-                expect(errorOf(answer)?.fields?.map((f) => f.field)).toContain('cursor');
-              account(ledger, route, sent, answer);
-            },
-          ),
-        );
-      },
-      PROPERTY_TIMEOUT,
-    );
-
-    describe.runIf(readsBody(route))('body', () => {
-      const tenantQuery = spec.tenantQuery ? `tenantId=${TENANT}` : '';
-      const target = () => pathOf(route, endpointId, tenantQuery);
-
-      it(
-        'answers 400 naming UTF-8 to bodies that are not UTF-8, stores nothing',
-        async () => {
-          await storesOnlyWhatSucceeded(runtime, (ledger) =>
-            property(invalidUtf8Arb, HALF, async (body) => {
-              const sent: Sent = { method: route.method, path: target(), body };
-              const answer = await call(sent);
-              judge(route, sent, answer, known(route) ? 'error' : 'either');
-              if (known(route)) {
-                expect(answer.status, describeSent(sent)).toBe(400);
-                expect(errorOf(answer)?.message).toMatch(/UTF-8/);
-              }
-              account(ledger, route, sent, answer);
-            }),
           );
         },
         PROPERTY_TIMEOUT,
       );
 
+    if (spec.cursorKey !== undefined)
       it(
-        'answers 413 past 256 KB (counted in bytes, not characters), stores nothing',
+        'answers 200 or a 422 naming cursor to forged and garbage cursors, never a 5xx',
         async () => {
-          const sized = fc.record({
-            bytes: fc.oneof(
-              fc.integer({ min: MAX_BODY_BYTES - 64, max: MAX_BODY_BYTES + 64 }),
-              fc.integer({ min: 200 * 1024, max: 300 * 1024 }),
-            ),
-            // Padding of 1, 2 or 4 bytes per character.
-            pad: fc.constantFrom('x', 'é', '😀'),
-            at: fc.constantFrom('string', ...Object.keys(WRONG[route.operation] ?? {}), 'unknownField'),
-          });
-          await storesOnlyWhatSucceeded(runtime, (ledger) =>
-            property(sized, BIG, async ({ bytes, pad, at }) => {
-              const base = { ...(spec.validBody?.() ?? {}) };
-              // Publish to a tenant with no endpoint; the padded field is `data.s` for publish.
-              const container = route.operation === 'publishEvent' ? 'data' : at;
-              const shell =
-                at === 'string'
-                  ? '""'
-                  : container === 'data'
-                    ? JSON.stringify({ ...base, data: { s: '' } })
-                    : JSON.stringify({ ...base, [at]: '' });
-              const room = Math.max(0, bytes - Buffer.byteLength(shell));
-              const padding = pad.repeat(Math.ceil(room / Buffer.byteLength(pad)));
-              const body =
-                at === 'string'
-                  ? JSON.stringify(padding)
-                  : container === 'data'
-                    ? JSON.stringify({ ...base, data: { s: padding } })
-                    : JSON.stringify({ ...base, [at]: padding });
-              const size = Buffer.byteLength(body);
-              const sent: Sent = { method: route.method, path: target(), body };
-              const answer = await call(sent);
-              judge(route, sent, answer, 'either');
-              if (known(route) && size > MAX_BODY_BYTES) {
-                expect(answer.status, `${size} bytes`).toBe(413);
-                expect(errorOf(answer)?.message).toMatch(/262144/);
-              }
-              if (known(route) && size <= MAX_BODY_BYTES)
-                expect(answer.status, `${size} bytes`).not.toBe(413);
-              account(ledger, route, sent, answer);
-            }),
+          const { fixed, others } = spec.cursorKey!();
+          const attribute = fc.oneof(
+            fc.string({ maxLength: 30 }),
+            fc.constantFrom('EP#', 'EP#zzzz', 'DL', `DL#${deliveryId}`, deliveryId, ''),
+            fc.integer(),
+            fc.constant(null),
+            fc.boolean(),
+            fc.constant({ S: 'EP#x' }),
+            fc.array(fc.string({ maxLength: 4 }), { maxLength: 2 }),
           );
-        },
-        PROPERTY_TIMEOUT,
-      );
-
-      it(
-        'handles deep nesting (fc.letrec trees, chains up to depth 200, and far deeper) without a 5xx',
-        async () => {
-          // Object-rooted (so it is a valid `data`), from just past 200 to past what fits in 256 KB.
-          const veryDeep = fc
-            .tuple(
-              fc.oneof(
-                fc.integer({ min: 201, max: 5_000 }),
-                fc.integer({ min: 5_000, max: 45_000 }),
-                fc.integer({ min: 45_000, max: 140_000 }),
+          const forged = fc
+            .record({
+              others: fc.tuple(...others.map(() => fc.option(attribute, { nil: undefined }))),
+              extra: fc.option(
+                fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 2 }),
+                {
+                  nil: undefined,
+                },
               ),
-              fc.array(fc.boolean(), { minLength: 1, maxLength: 4 }),
-            )
-            .map(([depth, kinds]) => nested(depth, [true, ...kinds], '1'));
-          const shape = fc.oneof(
-            deepArb,
-            tree.map((v): Nested => ({ depth: 0, text: JSON.stringify(v) })),
-            veryDeep,
-          );
-          const where = fc.oneof(
-            // Publish: mostly inside `data`, the one field that takes any JSON.
-            { arbitrary: fc.constant('data'), weight: route.operation === 'publishEvent' ? 6 : 1 },
-            { arbitrary: fc.constantFrom('whole', ...Object.keys(WRONG[route.operation] ?? {})), weight: 2 },
+            })
+            .map(({ others: values, extra }) => {
+              const key: Record<string, unknown> = { ...extra, ...fixed };
+              others.forEach((name, i) => {
+                if (values[i] !== undefined) key[name] = values[i];
+              });
+              return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+            });
+          const garbage = fc.oneof(
+            fc.string({ maxLength: 40 }),
+            fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v), 'utf8').toString('base64url')),
+            fc.uint8Array({ maxLength: 30 }).map((b) => Buffer.from(b).toString('base64url')),
           );
           await storesOnlyWhatSucceeded(runtime, (ledger) =>
-            property(fc.record({ nested: shape, where }), HALF, async ({ nested, where: at }) => {
-              const base = spec.validBody?.() ?? {};
-              const body =
-                at === 'whole'
-                  ? nested.text
-                  : withKeyFirst(
-                      at,
-                      nested.text,
-                      Object.fromEntries(Object.entries(base).filter(([k]) => k !== at)),
-                    );
-              const sent: Sent = { method: route.method, path: target(), body };
-              const answer = await call(sent);
-              const outcome: Outcome = !known(route)
-                ? 'either'
-                : bodyMayPass(route, body)
-                  ? 'either'
-                  : 'error';
-              judge(route, sent, answer, outcome);
-              const validPublish = route.operation === 'publishEvent' && bodyMayPass(route, body);
-              // A valid publish nested up to 200 deep is an ordinary event.
-              if (validPublish && nested.depth <= 200) expect(answer.status, describeSent(sent)).toBe(202);
-              account(ledger, route, sent, answer);
-            }),
+            property(
+              fc.oneof({ arbitrary: forged, weight: 3 }, { arbitrary: garbage, weight: 1 }),
+              HALF,
+              async (cursor) => {
+                const query = [
+                  `tenantId=${TENANT}`,
+                  spec.needs?.(),
+                  `limit=1&cursor=${encodeURIComponent(cursor)}`,
+                ]
+                  .filter(Boolean)
+                  .join('&');
+                const sent: Sent = { method: route.method, path: pathOf(route, '', query) };
+                const answer = await call(sent);
+                judge(route, sent, answer, 'either');
+                if (answer.status === 422)
+                  expect(errorOf(answer)?.fields?.map((f) => f.field)).toContain('cursor');
+                account(ledger, route, sent, answer);
+              },
+            ),
           );
         },
         PROPERTY_TIMEOUT,
       );
 
-      it.runIf(WRONG[route.operation] !== undefined)(
-        'answers 422 naming the field for a wrong type or value in any field, a missing one or an unknown one',
-        async () => {
-          const wrong = WRONG[route.operation]!;
-          type Case = { name: string; value: unknown; kind: 'wrong' | 'missing' | 'unknown' };
-          const cases: fc.Arbitrary<Case>[] = [
-            fc
-              .constantFrom(...Object.keys(wrong))
-              .chain((name) => wrong[name]!.map((value): Case => ({ name, value, kind: 'wrong' }))),
-            fc
-              .constantFrom('__proto__', 'constructor', 'prototype', 'tenantID', 'extra')
-              .map((name): Case => ({ name, value: pollutingValue, kind: 'unknown' })),
-          ];
-          const required = REQUIRED[route.operation] ?? [];
-          // A missing required field; for PATCH, a body changing nothing (`{}`), named as the body ('').
-          if (required.length > 0)
-            cases.push(
-              fc.constantFrom(...required).map((name): Case => ({ name, value: undefined, kind: 'missing' })),
-            );
-          const fieldArb = fc.oneof(...cases);
-          await storesOnlyWhatSucceeded(runtime, (ledger) =>
-            property(fieldArb, RUNS, async ({ name, value, kind }) => {
-              const base: Record<string, unknown> = { ...(spec.validBody?.() ?? {}) };
-              let body: string;
-              if (kind === 'unknown') body = withKeyFirst(name, value as string, base);
-              else if (kind === 'missing') {
-                if (name === '') body = '{}';
-                else {
-                  delete base[name];
-                  body = JSON.stringify(base);
+    if (readsBody(route))
+      describe('body', () => {
+        const tenantQuery = spec.tenantQuery ? `tenantId=${TENANT}` : '';
+        const target = () => pathOf(route, endpointId, tenantQuery);
+
+        it(
+          'answers 400 naming UTF-8 to bodies that are not UTF-8, stores nothing',
+          async () => {
+            await storesOnlyWhatSucceeded(runtime, (ledger) =>
+              property(invalidUtf8Arb, HALF, async (body) => {
+                const sent: Sent = { method: route.method, path: target(), body };
+                const answer = await call(sent);
+                judge(route, sent, answer, known(route) ? 'error' : 'either');
+                if (known(route)) {
+                  expect(answer.status, describeSent(sent)).toBe(400);
+                  expect(errorOf(answer)?.message).toMatch(/UTF-8/);
                 }
-              } else {
-                delete base[name];
-                body = withKeyFirst(name, JSON.stringify(value), base);
-              }
-              const sent: Sent = { method: route.method, path: target(), body };
-              const answer = await call(sent);
-              judge(route, sent, answer, 'error');
-              expect(answer.status, describeSent(sent)).toBe(422);
-              const fields = errorOf(answer)?.fields?.map((f) => f.field) ?? [];
-              const named = fields.some((f) => f === name || (name !== '' && f.startsWith(`${name}.`)));
-              expect(named, `${describeSent(sent)} -> ${answer.text}`).toBe(true);
-              if (kind === 'missing' && name !== '')
-                expect(errorOf(answer)?.fields?.find((f) => f.field === name)?.message).toBe('is required');
-              account(ledger, route, sent, answer);
-            }),
+                account(ledger, route, sent, answer);
+              }),
+            );
+          },
+          PROPERTY_TIMEOUT,
+        );
+
+        it(
+          'answers 413 past 256 KB (counted in bytes, not characters), stores nothing',
+          async () => {
+            const sized = fc.record({
+              bytes: fc.oneof(
+                fc.integer({ min: MAX_BODY_BYTES - 64, max: MAX_BODY_BYTES + 64 }),
+                fc.integer({ min: 200 * 1024, max: 300 * 1024 }),
+              ),
+              // Padding of 1, 2 or 4 bytes per character.
+              pad: fc.constantFrom('x', 'é', '😀'),
+              at: fc.constantFrom('string', ...Object.keys(WRONG[route.operation] ?? {}), 'unknownField'),
+            });
+            await storesOnlyWhatSucceeded(runtime, (ledger) =>
+              property(sized, BIG, async ({ bytes, pad, at }) => {
+                const base = { ...(spec.validBody?.() ?? {}) };
+                // Publish to a tenant with no endpoint; the padded field is `data.s` for publish.
+                const container = route.operation === 'publishEvent' ? 'data' : at;
+                const shell =
+                  at === 'string'
+                    ? '""'
+                    : container === 'data'
+                      ? JSON.stringify({ ...base, data: { s: '' } })
+                      : JSON.stringify({ ...base, [at]: '' });
+                const room = Math.max(0, bytes - Buffer.byteLength(shell));
+                const padding = pad.repeat(Math.ceil(room / Buffer.byteLength(pad)));
+                const body =
+                  at === 'string'
+                    ? JSON.stringify(padding)
+                    : container === 'data'
+                      ? JSON.stringify({ ...base, data: { s: padding } })
+                      : JSON.stringify({ ...base, [at]: padding });
+                const size = Buffer.byteLength(body);
+                const sent: Sent = { method: route.method, path: target(), body };
+                const answer = await call(sent);
+                judge(route, sent, answer, 'either');
+                if (known(route) && size > MAX_BODY_BYTES) {
+                  expect(answer.status, `${size} bytes`).toBe(413);
+                  expect(errorOf(answer)?.message).toMatch(/262144/);
+                }
+                if (known(route) && size <= MAX_BODY_BYTES)
+                  expect(answer.status, `${size} bytes`).not.toBe(413);
+                account(ledger, route, sent, answer);
+              }),
+            );
+          },
+          PROPERTY_TIMEOUT,
+        );
+
+        it(
+          'handles deep nesting (fc.letrec trees, chains up to depth 200, and far deeper) without a 5xx',
+          async () => {
+            // Object-rooted (so it is a valid `data`), from just past 200 to past what fits in 256 KB.
+            const veryDeep = fc
+              .tuple(
+                fc.oneof(
+                  fc.integer({ min: 201, max: 5_000 }),
+                  fc.integer({ min: 5_000, max: 45_000 }),
+                  fc.integer({ min: 45_000, max: 140_000 }),
+                ),
+                fc.array(fc.boolean(), { minLength: 1, maxLength: 4 }),
+              )
+              .map(([depth, kinds]) => nested(depth, [true, ...kinds], '1'));
+            const shape = fc.oneof(
+              deepArb,
+              tree.map((v): Nested => ({ depth: 0, text: JSON.stringify(v) })),
+              veryDeep,
+            );
+            const where = fc.oneof(
+              // Publish: mostly inside `data`, the one field that takes any JSON.
+              { arbitrary: fc.constant('data'), weight: route.operation === 'publishEvent' ? 6 : 1 },
+              {
+                arbitrary: fc.constantFrom('whole', ...Object.keys(WRONG[route.operation] ?? {})),
+                weight: 2,
+              },
+            );
+            await storesOnlyWhatSucceeded(runtime, (ledger) =>
+              property(fc.record({ nested: shape, where }), HALF, async ({ nested, where: at }) => {
+                const base = spec.validBody?.() ?? {};
+                const body =
+                  at === 'whole'
+                    ? nested.text
+                    : withKeyFirst(
+                        at,
+                        nested.text,
+                        Object.fromEntries(Object.entries(base).filter(([k]) => k !== at)),
+                      );
+                const sent: Sent = { method: route.method, path: target(), body };
+                const answer = await call(sent);
+                const outcome: Outcome = !known(route)
+                  ? 'either'
+                  : bodyMayPass(route, body)
+                    ? 'either'
+                    : 'error';
+                judge(route, sent, answer, outcome);
+                const validPublish = route.operation === 'publishEvent' && bodyMayPass(route, body);
+                // A valid publish nested up to 200 deep is an ordinary event.
+                if (validPublish && nested.depth <= 200) expect(answer.status, describeSent(sent)).toBe(202);
+                account(ledger, route, sent, answer);
+              }),
+            );
+          },
+          PROPERTY_TIMEOUT,
+        );
+
+        if (WRONG[route.operation] !== undefined)
+          it(
+            'answers 422 naming the field for a wrong type or value in any field, a missing one or an unknown one',
+            async () => {
+              const wrong = WRONG[route.operation]!;
+              type Case = { name: string; value: unknown; kind: 'wrong' | 'missing' | 'unknown' };
+              const cases: fc.Arbitrary<Case>[] = [
+                fc
+                  .constantFrom(...Object.keys(wrong))
+                  .chain((name) => wrong[name]!.map((value): Case => ({ name, value, kind: 'wrong' }))),
+                fc
+                  .constantFrom('__proto__', 'constructor', 'prototype', 'tenantID', 'extra')
+                  .map((name): Case => ({ name, value: pollutingValue, kind: 'unknown' })),
+              ];
+              const required = REQUIRED[route.operation] ?? [];
+              // A missing required field; for PATCH, a body changing nothing (`{}`), named as the body ('').
+              if (required.length > 0)
+                cases.push(
+                  fc
+                    .constantFrom(...required)
+                    .map((name): Case => ({ name, value: undefined, kind: 'missing' })),
+                );
+              const fieldArb = fc.oneof(...cases);
+              await storesOnlyWhatSucceeded(runtime, (ledger) =>
+                property(fieldArb, RUNS, async ({ name, value, kind }) => {
+                  const base: Record<string, unknown> = { ...(spec.validBody?.() ?? {}) };
+                  let body: string;
+                  if (kind === 'unknown') body = withKeyFirst(name, value as string, base);
+                  else if (kind === 'missing') {
+                    if (name === '') body = '{}';
+                    else {
+                      delete base[name];
+                      body = JSON.stringify(base);
+                    }
+                  } else {
+                    delete base[name];
+                    body = withKeyFirst(name, JSON.stringify(value), base);
+                  }
+                  const sent: Sent = { method: route.method, path: target(), body };
+                  const answer = await call(sent);
+                  judge(route, sent, answer, 'error');
+                  expect(answer.status, describeSent(sent)).toBe(422);
+                  const fields = errorOf(answer)?.fields?.map((f) => f.field) ?? [];
+                  const named = fields.some((f) => f === name || (name !== '' && f.startsWith(`${name}.`)));
+                  expect(named, `${describeSent(sent)} -> ${answer.text}`).toBe(true);
+                  if (kind === 'missing' && name !== '')
+                    expect(errorOf(answer)?.fields?.find((f) => f.field === name)?.message).toBe(
+                      'is required',
+                    );
+                  account(ledger, route, sent, answer);
+                }),
+              );
+            },
+            PROPERTY_TIMEOUT,
           );
-        },
-        PROPERTY_TIMEOUT,
-      );
-    });
+      });
   });
 
   it(
