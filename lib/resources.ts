@@ -17,6 +17,12 @@ export interface IndexDefinition {
   readonly indexName: string;
   readonly partitionKey: KeyAttribute;
   readonly sortKey: KeyAttribute;
+  /**
+   * KEYS_ONLY: the index holds the keys and nothing else, so an attempt that updates a delivery's status
+   * and attempts list does not rewrite index copies (each would cost write units and DynamoDB CPU).
+   * Readers fetch the items by key after querying the index.
+   */
+  readonly projection: 'KEYS_ONLY';
 }
 
 export interface TableDefinition {
@@ -45,16 +51,19 @@ export const WEBHOOK_TABLE: TableDefinition = {
       indexName: 'gsi1',
       partitionKey: { name: 'gsi1pk', type: 'S' },
       sortKey: { name: 'gsi1sk', type: 'S' },
+      projection: 'KEYS_ONLY',
     },
     {
       indexName: 'gsi2',
       partitionKey: { name: 'gsi2pk', type: 'S' },
       sortKey: { name: 'gsi2sk', type: 'S' },
+      projection: 'KEYS_ONLY',
     },
     {
       indexName: 'sweep',
       partitionKey: { name: 'sweepPk', type: 'S' },
       sortKey: { name: 'sweepAt', type: 'N' },
+      projection: 'KEYS_ONLY',
     },
   ],
   ttlAttribute: 'expiresAt',

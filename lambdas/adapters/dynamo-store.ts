@@ -293,28 +293,21 @@ export class DynamoStore implements WebhookStore {
     const pk = byEndpoint
       ? `EP#${query.tenantId}#${query.endpointId}`
       : `EV#${query.tenantId}#${query.eventId}`;
-    const filters = ['expiresAt > :now'];
-    const values: Item = { ':pk': pk, ':now': Math.floor(Date.now() / 1000) };
-    const names: Record<string, string> = {};
-    if (query.status) {
-      filters.push('#status = :status');
-      values[':status'] = query.status;
-      names['#status'] = 'status';
-    }
+    const values: Item = { ':pk': pk };
     let keyCondition = `${pkName} = :pk`;
     if (query.fromId) {
       keyCondition += ` AND ${skName} >= :from`;
       values[':from'] = query.fromId;
     }
+    // The index holds keys only: a page of keys, then the items themselves (a status filter applies to the
+    // items, so a filtered page can hold fewer than `limit`; the cursor still moves on).
     const out = await callAws('dynamodb', () =>
       this.doc.send(
         new QueryCommand({
           TableName: this.table,
           IndexName: byEndpoint ? 'gsi1' : 'gsi2',
           KeyConditionExpression: keyCondition,
-          FilterExpression: filters.join(' AND '),
           ExpressionAttributeValues: values,
-          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
           ScanIndexForward: false,
           Limit: query.limit,
           ExclusiveStartKey: decodeCursor(query.cursor, {
@@ -325,8 +318,19 @@ export class DynamoStore implements WebhookStore {
         }),
       ),
     );
+    const keysFound = (out.Items ?? []).map((i) => ({ pk: i.pk, sk: i.sk }));
+    const now = Date.now() / 1000;
+    const byId = new Map(
+      (await this.batchGet(keysFound, false))
+        .filter((i) => typeof i.expiresAt !== 'number' || i.expiresAt > now)
+        .map((i) => [i.pk, i]),
+    );
+    const items = keysFound
+      .map((k) => byId.get(k.pk))
+      .filter((i): i is Item => i !== undefined && (query.status === undefined || i.status === query.status))
+      .map((i) => strip<Delivery>(i)!);
     const cursor = encodeCursor(out.LastEvaluatedKey);
-    return { items: (out.Items ?? []).map((i) => strip<Delivery>(i)!), ...(cursor ? { cursor } : {}) };
+    return { items, ...(cursor ? { cursor } : {}) };
   }
 
   async recoverDelivery(deliveryId: string, at: number, sweepAt: number): Promise<boolean> {
@@ -354,37 +358,37 @@ export class DynamoStore implements WebhookStore {
   }
 
   async getDeliveries(deliveryIds: readonly string[]): Promise<Delivery[]> {
-    const found: Delivery[] = [];
-    for (let i = 0; i < deliveryIds.length; i += 100) {
-      const items = await this.batchGet(deliveryIds.slice(i, i + 100).map((id) => keys.delivery(id)));
-      for (const item of items) found.push(strip<Delivery>(item)!);
-    }
-    return found;
+    return (await this.batchGet(deliveryIds.map((id) => keys.delivery(id)))).map((i) => strip<Delivery>(i)!);
   }
 
-  private async batchGet(keyList: Item[]): Promise<Item[]> {
+  /** BatchGetItem in chunks of 100 keys, resending unprocessed keys with back-off. Order is not kept. */
+  private async batchGet(keyList: Item[], consistent = true): Promise<Item[]> {
     const items: Item[] = [];
-    let pending: Item[] = keyList;
-    for (let round = 0; pending.length > 0; round++) {
-      if (round > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** round)));
-      if (round > 8) throw new Error('BatchGetItem left keys unprocessed after 8 retries');
-      const keysNow = pending;
-      const out = await callAws('dynamodb', () =>
-        this.doc.send(
-          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keysNow, ConsistentRead: true } } }),
-        ),
-      );
-      items.push(...(out.Responses?.[this.table] ?? []));
-      pending = (out.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined) ?? [];
+    for (let i = 0; i < keyList.length; i += 100) {
+      let pending: Item[] = keyList.slice(i, i + 100);
+      for (let round = 0; pending.length > 0; round++) {
+        if (round > 8) throw new Error('BatchGetItem left keys unprocessed after 8 retries');
+        if (round > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** round)));
+        const keysNow = pending;
+        const out = await callAws('dynamodb', () =>
+          this.doc.send(
+            new BatchGetCommand({
+              RequestItems: { [this.table]: { Keys: keysNow, ConsistentRead: consistent } },
+            }),
+          ),
+        );
+        items.push(...(out.Responses?.[this.table] ?? []));
+        pending = (out.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined) ?? [];
+      }
     }
     return items;
   }
 
-  async loadForAttempt(message: DeliveryMessage) {
+  async loadForAttempt(message: DeliveryMessage, options: { withEvent?: boolean } = {}) {
     const items = await this.batchGet([
       keys.delivery(message.deliveryId),
       keys.endpoint(message.tenantId, message.endpointId),
-      keys.event(message.tenantId, message.eventId),
+      ...(options.withEvent === false ? [] : [keys.event(message.tenantId, message.eventId)]),
     ]);
     const byKind = (kind: string) => items.find((i) => i.kind === kind);
     return {
@@ -441,8 +445,8 @@ export class DynamoStore implements WebhookStore {
   }
 
   async listSweepable(now: number, limit: number): Promise<Delivery[]> {
-    const found: Delivery[] = [];
-    for (let shard = 0; shard < SWEEP_SHARDS && found.length < limit; shard++) {
+    const keysFound: Item[] = [];
+    for (let shard = 0; shard < SWEEP_SHARDS && keysFound.length < limit; shard++) {
       let start: Item | undefined;
       do {
         const out = await callAws('dynamodb', () =>
@@ -452,19 +456,19 @@ export class DynamoStore implements WebhookStore {
               IndexName: 'sweep',
               KeyConditionExpression: 'sweepPk = :p AND sweepAt <= :now',
               ExpressionAttributeValues: { ':p': `SWEEP#${shard}`, ':now': now },
-              Limit: limit - found.length,
+              Limit: limit - keysFound.length,
               ExclusiveStartKey: start,
             }),
           ),
         );
-        for (const item of out.Items ?? []) {
-          // The index is eventually consistent: confirm against the item before acting on it.
-          if (item.status === 'pending') found.push(strip<Delivery>(item)!);
-        }
+        for (const item of out.Items ?? []) keysFound.push({ pk: item.pk, sk: item.sk });
         start = out.LastEvaluatedKey;
-      } while (start && found.length < limit);
+      } while (start && keysFound.length < limit);
     }
-    return found;
+    // The index is eventually consistent and keys-only: read the items, and act only on those still pending.
+    return (await this.batchGet(keysFound, true))
+      .filter((i) => i.status === 'pending')
+      .map((i) => strip<Delivery>(i)!);
   }
 
   async rescheduleSweep(deliveryId: string, expected: number, next: number): Promise<boolean> {

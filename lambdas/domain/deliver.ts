@@ -64,7 +64,10 @@ export async function handleDeliveryMessage(
     throw error;
   }
 
-  const { delivery, endpoint, event } = await store.loadForAttempt(message);
+  // A message that carries the event's bytes spares the read of the event item.
+  const carried = message.body !== undefined && message.eventType !== undefined;
+  const { delivery, endpoint, event: stored } = await store.loadForAttempt(message, { withEvent: !carried });
+  const event = carried ? { type: message.eventType!, body: message.body! } : stored;
   if (!delivery || !event) {
     await queues.hold(received.receiptHandle, POISON_BACKOFF_SECONDS);
     throw new PoisonMessageError(`delivery ${message.deliveryId} or its event is missing`);
@@ -96,7 +99,7 @@ async function attemptDelivery(
     message: DeliveryMessage;
     delivery: Delivery;
     endpoint: Endpoint;
-    event: StoredEvent;
+    event: Pick<StoredEvent, 'type' | 'body'>;
     receiptHandle: string;
   },
 ): Promise<RecordOutcome> {

@@ -11,6 +11,8 @@ const DeliveryMessageSchema = z.object({
   attempt: z.number().int().min(1),
   ordering: z.enum(['sequential', 'strict']),
   dueAt: z.number().int().optional(),
+  eventType: z.string().min(1).optional(),
+  body: z.string().optional(),
 });
 
 /** Reads a queue message body; anything else is a poison message. */
@@ -39,6 +41,7 @@ export function deduplicationId(message: DeliveryMessage): string {
 export function nextAttemptMessage(
   delivery: Pick<Delivery, 'id' | 'tenantId' | 'eventId' | 'endpointId' | 'attemptCount'>,
   ordering: Ordering,
+  event?: { readonly type: string; readonly body: string },
 ): DeliveryMessage {
   return {
     v: 1,
@@ -48,5 +51,14 @@ export function nextAttemptMessage(
     endpointId: delivery.endpointId,
     attempt: delivery.attemptCount + 1,
     ordering,
+    ...(event && Buffer.byteLength(event.body, 'utf8') <= MAX_CARRIED_BODY_BYTES
+      ? { eventType: event.type, body: event.body }
+      : {}),
   };
 }
+
+/**
+ * Bodies up to this size travel in the queue message: with JSON escaping the message stays within one
+ * 64 KB SQS billing chunk. Larger bodies are read from the event item on each attempt.
+ */
+export const MAX_CARRIED_BODY_BYTES = 32 * 1024;

@@ -84,4 +84,10 @@ export interface DeliveryMessage {
   readonly ordering: Ordering;
   /** Epoch ms; set on retry-queue messages, the time the attempt is due. */
   readonly dueAt?: number;
+  /**
+   * The event's type and envelope bytes, when small enough to ride along (MAX_CARRIED_BODY_BYTES): the
+   * attempt then reads only the delivery and the endpoint, not the event.
+   */
+  readonly eventType?: string;
+  readonly body?: string;
 }

@@ -64,9 +64,13 @@ export interface WebhookStore {
   recoverDelivery(deliveryId: string, at: number, sweepAt: number): Promise<boolean>;
   getDelivery(deliveryId: string): Promise<Delivery | undefined>;
   getDeliveries(deliveryIds: readonly string[]): Promise<Delivery[]>;
-  /** One consistent read of what a delivery attempt needs. */
-  loadForAttempt(
+  /**
+   * One consistent read of what a delivery attempt needs: the delivery and the endpoint, and the event
+   * unless `withEvent` is false (the message carries its body).
+   */
+    loadForAttempt(
     message: DeliveryMessage,
+    options?: { withEvent?: boolean },
   ): Promise<{ delivery?: Delivery; endpoint?: Endpoint; event?: StoredEvent }>;
   /**
    * Appends attempt `record.attempt.number` and sets the outcome, only if the delivery is still pending

@@ -63,7 +63,9 @@ export async function publishEvent(deps: PublishDeps, input: PublishEventInput):
   if (outcome === 'exists') return republish(deps, input.tenantId, eventId);
 
   const ordering = new Map(endpoints.map((ep) => [ep.id, ep]));
-  await queues.enqueue(deliveries.map((d) => nextAttemptMessage(d, ordering.get(d.endpointId)!.ordering)));
+  await queues.enqueue(
+    deliveries.map((d) => nextAttemptMessage(d, ordering.get(d.endpointId)!.ordering, event)),
+  );
   return { status: 202, body: { id: eventId, deliveries: [...event.deliveries] } };
 }
 
@@ -82,7 +84,7 @@ async function republish(deps: PublishDeps, tenantId: string, eventId: string): 
     const messages: DeliveryMessage[] = [];
     for (const delivery of unstarted) {
       const endpoint = await deps.store.getEndpoint(tenantId, delivery.endpointId);
-      if (endpoint) messages.push(nextAttemptMessage(delivery, endpoint.ordering));
+      if (endpoint) messages.push(nextAttemptMessage(delivery, endpoint.ordering, event));
     }
     await deps.queues.enqueue(messages);
   }

@@ -288,11 +288,13 @@ export class FakeStore implements WebhookStore {
 
   async loadForAttempt(
     message: DeliveryMessage,
+    options: { withEvent?: boolean } = {},
   ): Promise<{ delivery?: Delivery; endpoint?: Endpoint; event?: StoredEvent }> {
     this.failures.check('loadForAttempt');
     const delivery = this.deliveries.get(message.deliveryId);
     const endpoint = this.endpoints.get(endpointKey(message.tenantId, message.endpointId));
-    const event = this.events.get(eventKey(message.tenantId, message.eventId));
+    const event =
+      options.withEvent === false ? undefined : this.events.get(eventKey(message.tenantId, message.eventId));
     return {
       ...(delivery ? { delivery: copy(delivery) } : {}),
       ...(endpoint ? { endpoint: copy(endpoint) } : {}),

@@ -10,7 +10,7 @@ export interface ReceivedRequest {
   readonly rawBody: Buffer;
   readonly body: string;
   readonly receivedAt: number;
-  /** Requests open at the moment this one arrived (including itself). */
+  /** Requests to the same path open at the moment this one arrived (including itself). */
   readonly concurrent: number;
 }
 
@@ -37,6 +37,7 @@ export async function startReceiver(
   respond: Responder = () => ({ status: 200, body: 'ok' }),
 ): Promise<Receiver> {
   let open = 0;
+  const openByPath = new Map<string, number>();
   const requests: ReceivedRequest[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
   const receiver: Receiver = {
@@ -72,8 +73,10 @@ export async function startReceiver(
   const server: Server = createServer((req, res) => {
     open++;
     receiver.maxConcurrent = Math.max(receiver.maxConcurrent, open);
+    const path = req.url ?? '/';
+    const concurrent = (openByPath.get(path) ?? 0) + 1;
+    openByPath.set(path, concurrent);
     const chunks: Buffer[] = [];
-    const concurrent = open;
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
       const rawBody = Buffer.concat(chunks);
@@ -100,6 +103,7 @@ export async function startReceiver(
         res.destroy();
       } finally {
         open--;
+        openByPath.set(path, (openByPath.get(path) ?? 1) - 1);
       }
     });
   });

@@ -520,3 +520,24 @@ describe('handleDeliveryMessage: another worker recorded the attempt first', () 
     expect(store.delivery('dlv_1')).toMatchObject({ status: 'succeeded', attemptCount: 1 });
   });
 });
+
+describe('handleDeliveryMessage: a message that carries the event', () => {
+  it('sends the carried bytes and does not need the event item', async () => {
+    const store = new FakeStore(new FakeClock(T0));
+    const carried =
+      '{"id":"evt_carried","event":"order.created","created_at":"2025-01-01T00:00:00.000Z","data":{}}';
+    const { http, run, event } = setup({ store, message: { eventType: 'order.created', body: carried } });
+    const loads: unknown[] = [];
+    const original = store.loadForAttempt.bind(store);
+    store.loadForAttempt = (message: DeliveryMessage, options?: { withEvent?: boolean }) => {
+      loads.push(options);
+      return original(message, options);
+    };
+    expect(await run()).toBe('ack');
+    expect(loads).toEqual([{ withEvent: false }]);
+    expect(http.calls).toHaveLength(1);
+    // The carried bytes, not the stored event's.
+    expect(http.calls[0]!.body).toBe(carried);
+    expect(http.calls[0]!.body).not.toBe(event.body);
+  });
+});

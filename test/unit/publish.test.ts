@@ -76,7 +76,7 @@ describe('publishEvent', () => {
   });
 
   it('queues one first-attempt message per delivery, with the ordering of its endpoint', async () => {
-    const { deps, queues } = setup();
+    const { deps, queues, store } = setup();
     const result = await publishEvent(deps, { ...order, id: 'evt_a' });
 
     const ordering: Record<string, string> = { ep_orders: 'strict', ep_all: 'sequential' };
@@ -92,6 +92,9 @@ describe('publishEvent', () => {
           endpointId: d.endpointId,
           attempt: 1,
           ordering: ordering[d.endpointId],
+          // Small bodies ride in the message, so the attempt need not read the event item.
+          eventType: order.type,
+          body: store.allEvents()[0]!.body,
         })),
     );
     expect(queues.delayed).toEqual([]);
