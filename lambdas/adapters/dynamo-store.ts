@@ -456,7 +456,7 @@ export class DynamoStore implements WebhookStore {
               IndexName: 'sweep',
               KeyConditionExpression: 'sweepPk = :p AND sweepAt <= :now',
               ExpressionAttributeValues: { ':p': `SWEEP#${shard}`, ':now': now },
-              Limit: limit - keysFound.length,
+              Limit: Math.min(1000, limit - keysFound.length),
               ExclusiveStartKey: start,
             }),
           ),

@@ -68,7 +68,7 @@ export interface WebhookStore {
    * One consistent read of what a delivery attempt needs: the delivery and the endpoint, and the event
    * unless `withEvent` is false (the message carries its body).
    */
-    loadForAttempt(
+  loadForAttempt(
     message: DeliveryMessage,
     options?: { withEvent?: boolean },
   ): Promise<{ delivery?: Delivery; endpoint?: Endpoint; event?: StoredEvent }>;

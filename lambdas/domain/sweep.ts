@@ -25,7 +25,8 @@ export async function sweep(
 ): Promise<{ requeued: number }> {
   const { store, queues, clock, settings } = deps;
   const now = clock.now();
-  const limit = options.limit ?? 500;
+  // `everything` takes every pending delivery at once: after a restart none of them may be left for later.
+  const limit = options.everything ? Number.MAX_SAFE_INTEGER : (options.limit ?? 500);
   const due = await store.listSweepable(options.everything ? Number.MAX_SAFE_INTEGER : now, limit);
   if (due.length === 0) return { requeued: 0 };
 
@@ -45,12 +46,27 @@ export async function sweep(
   }
   await queues.enqueue(ready);
 
-  for (const delivery of due) {
+  // Back off for deliveries that were only stuck behind a backlog, so they are not copied every tick.
+  // Never earlier than it was: a delivery waiting hours for its retry keeps its later sweep time.
+  await inParallel(due, SWEEP_WRITES_IN_FLIGHT, (delivery) => {
     const created = Date.parse(delivery.createdAt);
-    // Back off for deliveries that were only stuck behind a backlog, so they are not copied every tick.
-    // Never earlier than it was: a delivery waiting hours for its retry keeps its later sweep time.
     const next = Math.max(now + Math.max(settings.sweepGraceMs, now - created), delivery.sweepAt ?? 0);
-    await store.rescheduleSweep(delivery.id, delivery.sweepAt ?? 0, next);
-  }
+    return store.rescheduleSweep(delivery.id, delivery.sweepAt ?? 0, next);
+  });
   return { requeued: due.length };
+}
+
+/** Conditional writes the sweeper keeps in flight at once (each is independent of the others). */
+const SWEEP_WRITES_IN_FLIGHT = 16;
+
+async function inParallel<T>(
+  items: readonly T[],
+  width: number,
+  run: (item: T) => Promise<unknown>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await run(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
 }

@@ -11,7 +11,7 @@ export interface ChildRuntime {
 
 export async function startChildRuntime(
   env: Record<string, string>,
-  timeoutMs = 60_000,
+  timeoutMs = 120_000,
 ): Promise<ChildRuntime> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
     env: {
@@ -31,10 +31,12 @@ export async function startChildRuntime(
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`runtime did not start in ${timeoutMs} ms:\n${output}`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => {
+      // Leave nothing behind: a runtime that did not start in time is stopped before the test fails (its
+      // DynamoDB Local follows within a second, through the runtime's watchdog).
+      child.kill('SIGKILL');
+      reject(new Error(`runtime did not start in ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
     const onData = () => {
       const match = /ready at (http:\/\/\S+)/.exec(output);
       if (match) {

@@ -226,3 +226,23 @@ describe('sweep', () => {
     });
   });
 });
+
+describe('sweep at a restart (everything)', () => {
+  it('queues every pending delivery at once, past the per-tick limit, none left for a later tick', async () => {
+    const pending = Array.from({ length: 1200 }, (_, i) =>
+      stuck({ id: `dlv_${String(i).padStart(5, '0')}`, sweepAt: NOW + HOUR }),
+    );
+    const { deps, queues } = setup(pending);
+    expect(await sweep(deps, { everything: true })).toEqual({ requeued: 1200 });
+    expect(new Set(queues.enqueued.map((m) => m.deliveryId)).size).toBe(1200);
+    // Publish order kept: ids sort by creation time.
+    expect(queues.enqueued.map((m) => m.deliveryId)).toEqual(pending.map((d) => d.id));
+  });
+
+  it('takes at most the per-tick limit on an ordinary tick', async () => {
+    const { deps } = setup(
+      Array.from({ length: 600 }, (_, i) => stuck({ id: `dlv_${String(i).padStart(5, '0')}` })),
+    );
+    expect(await sweep(deps)).toEqual({ requeued: 500 });
+  });
+});
