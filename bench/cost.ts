@@ -1,0 +1,143 @@
+/**
+ * Cost per million: publishes events to 1 and to 3 endpoints through the real ingest and delivery
+ * handlers, with the receiver answering in 50 ms, and measures per delivered event
+ * - every AWS request, by operation (SDK middleware, bench/counting.ts),
+ * - DynamoDB read and write units, from item sizes (bench/capacity.ts),
+ * - the Lambda time each function is billed (handler wall time, rounded up to 1 ms per invocation),
+ * then prices them (bench/pricing.ts).
+ *
+ * The ingest handler is called directly (timed); the delivery handler is run by the runtime's own poller
+ * (`local/poller.ts`, the Lambda event-source stand-in) around a timer, the runtime's pollers being off.
+ */
+import type { APIGatewayProxyEvent, SQSEvent } from 'aws-lambda';
+import { makeDeliveryHandler } from '../lambdas/delivery/handler';
+import { makeIngestHandler } from '../lambdas/ingest/handler';
+import { deliveryFunctionTimeoutSeconds } from '../lib/resources';
+import { startPoller } from '../local/poller';
+import { averageItemSizes } from './capacity';
+import type { HttpClient } from './http-client';
+import { registerEndpoints, startOurs } from './ours';
+import { type CostCase, priceCase, RECEIVER_MS } from './pricing';
+import type { BenchReceiver } from './receiver';
+import { receiverKey } from './receiver';
+import {
+  COST_PUBLISH_INTERVAL_MS,
+  DELIVERY_CONCURRENCY,
+  EVENT_TYPE,
+  endpointPath,
+  eventData,
+} from './scenarios';
+import { sleep, waitUntil } from './stats';
+
+function gatewayEvent(body: string): APIGatewayProxyEvent {
+  return {
+    resource: '/v1/events',
+    path: '/v1/events',
+    httpMethod: 'POST',
+    headers: { 'content-type': 'application/json' },
+    multiValueHeaders: { 'content-type': ['application/json'] },
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    stageVariables: null,
+    body,
+    isBase64Encoded: false,
+    requestContext: {
+      requestId: 'bench',
+      httpMethod: 'POST',
+      path: '/v1/events',
+      stage: 'bench',
+    } as unknown as APIGatewayProxyEvent['requestContext'],
+  };
+}
+
+async function runCase(
+  endpointsPerEvent: number,
+  events: number,
+  dynamoEndpoint: string,
+  receiver: BenchReceiver,
+  http: HttpClient,
+): Promise<CostCase> {
+  const ours = await startOurs(dynamoEndpoint, {
+    deliveryConcurrency: 0,
+    capacity: true,
+    sweepIntervalMs: 3_600_000,
+  });
+  const { runtime, counter } = ours;
+  let poller: { stop(): Promise<void> } | undefined;
+  try {
+    const tenantId = `cost-${endpointsPerEvent}`;
+    const first = 1000 * endpointsPerEvent;
+    await registerEndpoints(
+      runtime,
+      http,
+      receiver,
+      Array.from({ length: endpointsPerEvent }, (_, i) => ({ endpoint: first + i, tenantId })),
+    );
+    receiver.reset();
+    receiver.set({ delayMs: RECEIVER_MS });
+    counter.reset();
+
+    const deliver = makeDeliveryHandler(runtime.service);
+    const invocations: { ms: number; records: number }[] = [];
+    poller = startPoller({
+      client: runtime.sqs,
+      queueUrl: runtime.queues.deliveryQueueUrl,
+      concurrency: DELIVERY_CONCURRENCY,
+      functionTimeoutMs: deliveryFunctionTimeoutSeconds(runtime.config.settings.deliveryTimeoutMs) * 1000,
+      handler: async (event: SQSEvent, context) => {
+        const started = performance.now();
+        try {
+          return await deliver(event, context);
+        } finally {
+          invocations.push({ ms: performance.now() - started, records: event.Records.length });
+        }
+      },
+    });
+
+    const ingest = makeIngestHandler(runtime.service);
+    const ingestMs: number[] = [];
+    for (let seq = 0; seq < events; seq++) {
+      const body = JSON.stringify({ tenantId, type: EVENT_TYPE, data: eventData(seq) });
+      const started = performance.now();
+      const result = await ingest(gatewayEvent(body), {} as never);
+      ingestMs.push(performance.now() - started);
+      if (result.statusCode !== 202) throw new Error(`ingest answered ${result.statusCode}: ${result.body}`);
+      await sleep(COST_PUBLISH_INTERVAL_MS);
+    }
+    const keys = Array.from({ length: events }, (_, seq) =>
+      Array.from({ length: endpointsPerEvent }, (_, i) => receiverKey(endpointPath(first + i), seq)),
+    ).flat();
+    const deliveredCount = () => keys.filter((k) => (receiver.arrivals.get(k)?.okCount ?? 0) > 0).length;
+    await waitUntil(() => deliveredCount() >= keys.length, 30_000, 20);
+    await poller.stop();
+    poller = undefined;
+    const deliveries = deliveredCount();
+    return priceCase({
+      endpointsPerEvent,
+      events,
+      deliveries,
+      expected: keys.length,
+      ops: counter.list(),
+      invocations,
+      ingestMs,
+      itemBytes: await averageItemSizes(dynamoEndpoint, runtime.config.tableName),
+    });
+  } finally {
+    await poller?.stop();
+    receiver.set({});
+    await ours.stop();
+  }
+}
+
+export async function runCost(
+  dynamoEndpoint: string,
+  receiver: BenchReceiver,
+  http: HttpClient,
+  events: number,
+): Promise<CostCase[]> {
+  return [
+    await runCase(1, events, dynamoEndpoint, receiver, http),
+    await runCase(3, events, dynamoEndpoint, receiver, http),
+  ];
+}
