@@ -100,6 +100,8 @@ export async function measureFootprint(options: {
   runs: number;
   /** Also time the import without --enable-source-maps. */
   withoutMaps: boolean;
+  /** Time the SDK-external variant once only (quick runs). */
+  quickVariant?: boolean;
   onProgress?: (line: string) => void;
 }): Promise<BundleFigures[]> {
   const dir = mkdtempSync(join(tmpdir(), 'webhook-bench-bundles-'));
@@ -116,12 +118,14 @@ export async function measureFootprint(options: {
         const file = join(v.outdir, `${handler}.js`);
         // The runtime's SDK is what the external variant loads on Lambda; here, the project's copy.
         const nodePath = v.variant === 'sdk-external' ? join(ROOT, 'node_modules') : undefined;
-        const importMs = await medianImport(file, options.runs, {
+        // Quick runs time the SDK-external variant once: it is the alternative, not the target.
+        const runs = v.variant === 'sdk-external' && options.quickVariant ? 1 : options.runs;
+        const importMs = await medianImport(file, runs, {
           sourceMaps: true,
           ...(nodePath ? { nodePath } : {}),
         });
         const importMsNoMaps = options.withoutMaps
-          ? await medianImport(file, options.runs, { sourceMaps: false, ...(nodePath ? { nodePath } : {}) })
+          ? await medianImport(file, runs, { sourceMaps: false, ...(nodePath ? { nodePath } : {}) })
           : undefined;
         out.push({
           handler,

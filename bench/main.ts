@@ -144,6 +144,7 @@ async function main(): Promise<number> {
     footprint = await measureFootprint({
       runs: args.quick ? 3 : 7,
       withoutMaps: !args.quick,
+      quickVariant: args.quick,
       onProgress: progress,
     });
   }
