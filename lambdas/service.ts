@@ -1,5 +1,4 @@
 import { lookup } from 'node:dns/promises';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoStore } from './adapters/dynamo-store';
@@ -42,17 +41,15 @@ export function buildClients(config: AppConfig) {
     ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}),
   });
   const sqs = new SQSClient({ ...common, ...(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}) });
-  if (IN_LAMBDA) {
-    // X-Ray subsegments for every DynamoDB and SQS call.
-    const tracer = new Tracer({ serviceName: 'webhooks' });
-    tracer.captureAWSv3Client(dynamo);
-    tracer.captureAWSv3Client(sqs);
-  }
   return { dynamo, sqs };
 }
 
-export function buildService(config: AppConfig, overrides: ServiceOverrides = {}): Service {
-  const { dynamo, sqs } = buildClients(config);
+export function buildService(
+  config: AppConfig,
+  overrides: ServiceOverrides = {},
+  clients: ReturnType<typeof buildClients> = buildClients(config),
+): Service {
+  const { dynamo, sqs } = clients;
   const queueUrls = [
     config.deliveryQueueUrl,
     config.deliveryDlqUrl,
@@ -86,13 +83,29 @@ export function buildService(config: AppConfig, overrides: ServiceOverrides = {}
   };
 }
 
-/** Builds a handler on first use, so importing a handler module has no side effects. */
+/**
+ * The service as Lambda runs it: the same, with X-Ray subsegments for every DynamoDB and SQS call. The
+ * tracer is imported here, on first use inside Lambda only: importing the X-Ray SDK installs a
+ * process-wide async hook that costs CPU on every call, which the local runtime and the tests need not pay.
+ */
+export async function buildLambdaService(config: AppConfig): Promise<Service> {
+  const clients = buildClients(config);
+  if (IN_LAMBDA) {
+    const { Tracer } = await import('@aws-lambda-powertools/tracer');
+    const tracer = new Tracer({ serviceName: 'webhooks' });
+    tracer.captureAWSv3Client(clients.dynamo);
+    tracer.captureAWSv3Client(clients.sqs);
+  }
+  return buildService(config, {}, clients);
+}
+
+/** Builds a handler on first use (cold start), so importing a handler module has no side effects. */
 export function lazy<A extends unknown[], R>(
-  make: () => (...args: A) => Promise<R>,
+  make: () => Promise<(...args: A) => Promise<R>>,
 ): (...args: A) => Promise<R> {
-  let built: ((...args: A) => Promise<R>) | undefined;
-  return (...args: A) => {
+  let built: Promise<(...args: A) => Promise<R>> | undefined;
+  return async (...args: A) => {
     built ??= make();
-    return built(...args);
+    return (await built)(...args);
   };
 }

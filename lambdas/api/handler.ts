@@ -24,7 +24,7 @@ import { parseWith } from '../domain/validate';
 import { httpErrors, isResourceId, json, queryParam, readJsonBody } from '../http/api';
 import { buildOpenApiDocument } from '../http/openapi';
 import { matchRoute } from '../http/routes';
-import { buildService, lazy, type Service } from '../service';
+import { buildLambdaService, lazy, type Service } from '../service';
 
 type Operation = (event: APIGatewayProxyEvent, id: string) => Promise<APIGatewayProxyResult>;
 
@@ -110,4 +110,4 @@ export function makeApiHandler(service: Service) {
     });
 }
 
-export const handler = lazy(() => makeApiHandler(buildService(loadConfig())));
+export const handler = lazy(async () => makeApiHandler(await buildLambdaService(loadConfig())));

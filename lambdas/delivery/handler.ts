@@ -2,7 +2,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { loadConfig } from '../config';
 import { type DelivererDeps, handleDeliveryMessage } from '../domain/deliver';
 import { processFifoBatch } from '../domain/fifo-batch';
-import { buildService, lazy, type Service } from '../service';
+import { buildLambdaService, lazy, type Service } from '../service';
 
 /** Time kept free at the end of an invocation: no attempt starts unless it can finish before the deadline. */
 const DEADLINE_MARGIN_MS = 5000;
@@ -64,4 +64,4 @@ export function makeDeliveryHandler(service: Service) {
   };
 }
 
-export const handler = lazy(() => makeDeliveryHandler(buildService(loadConfig())));
+export const handler = lazy(async () => makeDeliveryHandler(await buildLambdaService(loadConfig())));

@@ -5,7 +5,7 @@ import { publishEvent } from '../domain/publish';
 import { PublishEventSchema } from '../domain/schemas';
 import { parseWith } from '../domain/validate';
 import { httpErrors, json, readJsonBody } from '../http/api';
-import { buildService, lazy, type Service } from '../service';
+import { buildLambdaService, lazy, type Service } from '../service';
 
 /** POST /v1/events: validate, store the event and its deliveries, queue them, answer 202 (200 if seen). */
 export function makeIngestHandler(service: Service) {
@@ -29,4 +29,4 @@ export function makeIngestHandler(service: Service) {
     });
 }
 
-export const handler = lazy(() => makeIngestHandler(buildService(loadConfig())));
+export const handler = lazy(async () => makeIngestHandler(await buildLambdaService(loadConfig())));

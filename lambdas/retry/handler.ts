@@ -1,7 +1,7 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { loadConfig } from '../config';
 import { handleRetryMessage } from '../domain/retry-hop';
-import { buildService, lazy, type Service } from '../service';
+import { buildLambdaService, lazy, type Service } from '../service';
 
 /** Retry (delay) queue consumer: release due retries into their FIFO group, re-delay the rest. */
 export function makeRetryHandler(service: Service) {
@@ -24,4 +24,4 @@ export function makeRetryHandler(service: Service) {
   };
 }
 
-export const handler = lazy(() => makeRetryHandler(buildService(loadConfig())));
+export const handler = lazy(async () => makeRetryHandler(await buildLambdaService(loadConfig())));

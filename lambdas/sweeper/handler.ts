@@ -1,6 +1,6 @@
 import { loadConfig } from '../config';
 import { sweep } from '../domain/sweep';
-import { buildService, lazy, type Service } from '../service';
+import { buildLambdaService, lazy, type Service } from '../service';
 
 /** Scheduled (every minute): re-enqueue pending deliveries that nothing is carrying any more. */
 export function makeSweeperHandler(service: Service) {
@@ -11,4 +11,4 @@ export function makeSweeperHandler(service: Service) {
   };
 }
 
-export const handler = lazy(() => makeSweeperHandler(buildService(loadConfig())));
+export const handler = lazy(async () => makeSweeperHandler(await buildLambdaService(loadConfig())));
