@@ -313,7 +313,7 @@ export function renderMarkdown(run: BenchRun): string {
     out.push('');
     const deployed = run.footprint.filter((b) => b.variant === 'as-deployed');
     const external = new Map(
-      run.footprint.filter((b) => b.variant === 'sdk-external').map((b) => [b.handler, b]),
+      run.footprint.filter((b) => b.variant === 'sdk-bundled').map((b) => [b.handler, b]),
     );
     out.push(
       table(
@@ -322,8 +322,8 @@ export function renderMarkdown(run: BenchRun): string {
           'bundle KB',
           'import ms (--enable-source-maps)',
           'import ms (no maps)',
-          'SDK external: KB',
-          'SDK external: import ms',
+          'SDK bundled too: KB',
+          'SDK bundled too: import ms',
           'largest parts (KB)',
         ],
         deployed.map((b) => {
