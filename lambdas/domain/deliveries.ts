@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { newId } from './ids';
 import { nextAttemptMessage } from './messages';
-import type { Delivery, Endpoint } from './model';
+import { type Delivery, type Endpoint, newDelivery } from './model';
 import type { Clock, DeliveryQuery, DeliveryQueues, Page, WebhookStore } from './ports';
 import { deliveryHeaders, redactSignature } from './request';
 import type { ServiceSettings } from './settings';
@@ -103,21 +103,16 @@ export async function replayDelivery(
     throw new ConflictError(`delivery ${id} is still pending; wait for it to end`);
   const endpoint = await usableEndpoint(deps.store, original);
   const now = deps.clock.now();
-  const at = new Date(now).toISOString();
-  const replay: Delivery = {
-    id: newId('dlv', now),
-    tenantId,
-    eventId: original.eventId,
-    eventType: original.eventType,
-    endpointId: original.endpointId,
-    status: 'pending',
-    attemptCount: 0,
-    nextAttemptAt: now,
-    createdAt: at,
-    updatedAt: at,
-    attempts: [],
-    replayOf: original.id,
-  };
+  const replay = newDelivery(
+    {
+      tenantId,
+      eventId: original.eventId,
+      eventType: original.eventType,
+      endpointId: original.endpointId,
+      replayOf: original.id,
+    },
+    now,
+  );
   await deps.store.createDelivery(replay, now + deps.settings.sweepGraceMs);
   await deps.queues.enqueue([nextAttemptMessage(replay, endpoint.ordering)]);
   return { id: replay.id };

@@ -1,4 +1,5 @@
 /** The records the service keeps, independent of how they are stored. */
+import { newId } from './ids';
 
 export type EndpointStatus = 'enabled' | 'disabled';
 export type Ordering = 'sequential' | 'strict';
@@ -90,4 +91,22 @@ export interface DeliveryMessage {
    */
   readonly eventType?: string;
   readonly body?: string;
+}
+
+/** A new pending delivery of an event to an endpoint, due now: what publish and replay create. */
+export function newDelivery(
+  of: Pick<Delivery, 'tenantId' | 'eventId' | 'eventType' | 'endpointId'> & { readonly replayOf?: string },
+  now: number,
+): Delivery {
+  const at = new Date(now).toISOString();
+  return {
+    id: newId('dlv', now),
+    ...of,
+    status: 'pending',
+    attemptCount: 0,
+    nextAttemptAt: now,
+    createdAt: at,
+    updatedAt: at,
+    attempts: [],
+  };
 }

@@ -3,7 +3,7 @@ import { ValidationError } from './errors';
 import { selectEndpoints } from './fanout';
 import { newId } from './ids';
 import { nextAttemptMessage } from './messages';
-import type { Delivery, DeliveryMessage, StoredEvent } from './model';
+import { type DeliveryMessage, newDelivery, type StoredEvent } from './model';
 import type { Clock, DeliveryQueues, WebhookStore } from './ports';
 import type { PublishEventInput } from './schemas';
 import type { ServiceSettings } from './settings';
@@ -37,19 +37,9 @@ export async function publishEvent(deps: PublishDeps, input: PublishEventInput):
   const createdAt = new Date(now).toISOString();
   const endpoints = selectEndpoints(await store.listTenantEndpoints(input.tenantId), input.type);
 
-  const deliveries: Delivery[] = endpoints.map((endpoint) => ({
-    id: newId('dlv', now),
-    tenantId: input.tenantId,
-    eventId,
-    eventType: input.type,
-    endpointId: endpoint.id,
-    status: 'pending',
-    attemptCount: 0,
-    nextAttemptAt: now,
-    createdAt,
-    updatedAt: createdAt,
-    attempts: [],
-  }));
+  const deliveries = endpoints.map((endpoint) =>
+    newDelivery({ tenantId: input.tenantId, eventId, eventType: input.type, endpointId: endpoint.id }, now),
+  );
   const event: StoredEvent = {
     id: eventId,
     tenantId: input.tenantId,
