@@ -27,10 +27,7 @@ describe('crash recovery: SIGKILL of the local runtime with DATA_DIR', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'webhooks-crash-'));
   });
   afterAll(async () => {
-    if (runtime && runtime.process.exitCode === null) {
-      runtime.process.kill('SIGTERM');
-      await runtime.exited;
-    }
+    await runtime?.stop();
     await receiver?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });

@@ -22,10 +22,7 @@ describe('process faults: SIGKILL during publishing and during deliveries, then 
     dataDir = mkdtempSync(join(tmpdir(), 'webhooks-kill-'));
   });
   afterAll(async () => {
-    if (runtime && runtime.process.exitCode === null && runtime.process.signalCode === null) {
-      runtime.process.kill('SIGTERM');
-      await runtime.exited;
-    }
+    await runtime?.stop();
     await receiver?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });

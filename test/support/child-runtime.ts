@@ -7,6 +7,8 @@ export interface ChildRuntime {
   readonly output: () => string;
   /** Resolves when the process has exited. */
   readonly exited: Promise<number | null>;
+  /** Stops the process with SIGTERM (a clean shutdown) unless it has already exited or been killed. */
+  stop(): Promise<void>;
 }
 
 export async function startChildRuntime(
@@ -50,5 +52,15 @@ export async function startChildRuntime(
       reject(new Error(`runtime exited (${code}) before it was ready:\n${output}`));
     });
   });
-  return { process: child, url, output: () => output, exited };
+  return {
+    process: child,
+    url,
+    output: () => output,
+    exited,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
