@@ -49,7 +49,8 @@ function optionalBody(event: APIGatewayProxyEvent): unknown {
 
 /** The owner-facing routes: parse, call the domain, map the result. */
 export function makeApiHandler(service: Service) {
-  const openapi = buildOpenApiDocument();
+  // Built on the first request for it, not at cold start: few invocations ever ask.
+  let openapi: ReturnType<typeof buildOpenApiDocument> | undefined;
   const operations: Record<string, Operation> = {
     listEventTypes: async () => json(200, { items: service.settings.catalog.entries }),
     createEndpoint: async (event) =>
@@ -93,7 +94,7 @@ export function makeApiHandler(service: Service) {
     getDelivery: async (event, id) => json(200, await getDeliveryDetail(service, tenantOf(event), id)),
     replayDelivery: async (event, id) => json(202, await replayDelivery(service, tenantOf(event), id)),
     health: async () => json(200, { status: 'ok', queues: await service.queueDepths() }),
-    openapi: async () => json(200, openapi),
+    openapi: async () => json(200, (openapi ??= buildOpenApiDocument())),
   };
 
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
