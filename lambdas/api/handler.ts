@@ -94,7 +94,10 @@ export function makeApiHandler(service: Service) {
     getDelivery: async (event, id) => json(200, await getDeliveryDetail(service, tenantOf(event), id)),
     replayDelivery: async (event, id) => json(202, await replayDelivery(service, tenantOf(event), id)),
     health: async () => json(200, { status: 'ok', queues: await service.queueDepths() }),
-    openapi: async () => json(200, (openapi ??= buildOpenApiDocument())),
+    openapi: async () => {
+      openapi ??= buildOpenApiDocument();
+      return json(200, openapi);
+    },
   };
 
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
