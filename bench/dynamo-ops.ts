@@ -18,7 +18,7 @@ import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoStore, keys } from '../lambdas/adapters/dynamo-store';
 import { serializeEnvelope } from '../lambdas/domain/envelope';
 import { newId } from '../lambdas/domain/ids';
-import type { Delivery, Endpoint, StoredEvent } from '../lambdas/domain/model';
+import { type Delivery, type Endpoint, newDelivery, type StoredEvent } from '../lambdas/domain/model';
 import { WEBHOOK_TABLE } from '../lib/resources';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamo } from '../local/emulators';
 import type { IndexKeys } from './capacity';
@@ -168,19 +168,10 @@ async function hotPath(
   for (let i = 0; i < 2 * n; i++) {
     const eventId = newId('evt', now);
     const at = new Date(now).toISOString();
-    const delivery: Delivery = {
-      id: newId('dlv', now),
-      tenantId: ep.tenantId,
-      eventId,
-      eventType: EVENT_TYPE,
-      endpointId: ep.id,
-      status: 'pending',
-      attemptCount: 0,
-      nextAttemptAt: now,
-      createdAt: at,
-      updatedAt: at,
-      attempts: [],
-    };
+    const delivery = newDelivery(
+      { tenantId: ep.tenantId, eventId, eventType: EVENT_TYPE, endpointId: ep.id },
+      now,
+    );
     const event: StoredEvent = {
       id: eventId,
       tenantId: ep.tenantId,

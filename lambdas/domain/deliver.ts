@@ -108,7 +108,7 @@ async function attemptDelivery(
   const number = delivery.attemptCount + 1;
   const started = clock.now();
   const headers = deliveryHeaders({
-    ...(settings.signatureScheme ? { scheme: settings.signatureScheme } : {}),
+    scheme: settings.signatureScheme,
     brand: settings.brand,
     body: event.body,
     eventType: event.type,

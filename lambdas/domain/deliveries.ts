@@ -63,18 +63,22 @@ export async function getDeliveryDetail(deps: DeliveriesDeps, tenantId: string, 
     deps.store.getEvent(tenantId, delivery.eventId),
     deps.store.getEndpoint(tenantId, delivery.endpointId),
   ]);
-  const headers = redactSignature(
-    deliveryHeaders({
-      ...(deps.settings.signatureScheme ? { scheme: deps.settings.signatureScheme } : {}),
-      brand: deps.settings.brand,
-      body: event?.body ?? '',
-      eventType: delivery.eventType,
-      deliveryId: delivery.id,
-      secrets: [{ secret: 'redacted' }],
-      now: deps.clock.now(),
-    }),
-    deps.settings.brand,
-  );
+  // The headers of the last attempt as they were sent (signature masked when recorded). Before any attempt
+  // there is no request yet: show what one will carry, its signature masked.
+  const headers =
+    delivery.attempts.at(-1)?.requestHeaders ??
+    redactSignature(
+      deliveryHeaders({
+        scheme: deps.settings.signatureScheme,
+        brand: deps.settings.brand,
+        body: event?.body ?? '',
+        eventType: delivery.eventType,
+        deliveryId: delivery.id,
+        secrets: [{ secret: 'not-a-secret' }],
+        now: deps.clock.now(),
+      }),
+      deps.settings.brand,
+    );
   return {
     ...delivery,
     request: { method: 'POST', url: endpoint?.url ?? null, headers, body: event?.body ?? null },

@@ -209,7 +209,7 @@ export async function testEndpoint(
     data: { endpointId: endpoint.id, message: 'Test event from the webhook service' },
   });
   const headers = deliveryHeaders({
-    ...(deps.settings.signatureScheme ? { scheme: deps.settings.signatureScheme } : {}),
+    scheme: deps.settings.signatureScheme,
     brand: deps.settings.brand,
     body,
     eventType: 'ping',

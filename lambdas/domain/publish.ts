@@ -71,9 +71,12 @@ async function republish(deps: PublishDeps, tenantId: string, eventId: string): 
     (d) => d.status === 'pending' && d.attemptCount === 0,
   );
   if (unstarted.length > 0) {
+    // One read of the tenant's endpoints, not one per delivery. A deleted endpoint's delivery is left to
+    // the sweeper, which queues it so that the attempt records why it failed.
+    const endpoints = new Map((await deps.store.listTenantEndpoints(tenantId)).map((ep) => [ep.id, ep]));
     const messages: DeliveryMessage[] = [];
     for (const delivery of unstarted) {
-      const endpoint = await deps.store.getEndpoint(tenantId, delivery.endpointId);
+      const endpoint = endpoints.get(delivery.endpointId);
       if (endpoint) messages.push(nextAttemptMessage(delivery, endpoint.ordering, event));
     }
     await deps.queues.enqueue(messages);

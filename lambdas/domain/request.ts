@@ -37,7 +37,7 @@ export function standardSignature(secret: string, id: string, timestamp: number,
 
 /** The headers of one delivery attempt, signed at `now`. */
 export function deliveryHeaders(input: {
-  scheme?: SignatureScheme;
+  scheme?: SignatureScheme | undefined;
   brand: string;
   body: string;
   eventType: string;

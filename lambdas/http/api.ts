@@ -1,6 +1,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { AppError, MalformedRequestError, PayloadTooLargeError, ValidationError } from '../domain/errors';
+import type { Log } from '../observability';
 
 /** Largest accepted request body (the event payload limit). */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -77,12 +78,10 @@ export function isResourceId(id: string): boolean {
   return RESOURCE_ID.test(id);
 }
 
-export interface Logger {
-  error(message: string, extra?: Record<string, unknown>): void;
-}
-
 /** middy middleware: every thrown error becomes a JSON error response; unexpected ones are logged. */
-export function httpErrors(logger: Logger): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
+export function httpErrors(
+  logger: Pick<Log, 'error'>,
+): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
   return {
     onError: async (request) => {
       const error = request.error;

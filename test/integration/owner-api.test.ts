@@ -319,6 +319,9 @@ describe('owner-facing API', () => {
       const received = receiver.requests.find((r) => r.headers['yumkiosk-delivery'] === ids[0]);
       expect(detail.body.request.body).toBe(received!.body);
       expect(detail.body.request.headers['YumKiosk-Signature']).toMatch(/^t=\d+,v1=…$/);
+      // The headers as sent: the logged timestamp is the one the receiver got.
+      const sentTimestamp = String(received!.headers['yumkiosk-signature']).split(',')[0];
+      expect(detail.body.request.headers['YumKiosk-Signature']).toBe(`${sentTimestamp},v1=…`);
       expect(detail.body.attempts[0]).toMatchObject({
         number: 1,
         responseStatus: 200,
