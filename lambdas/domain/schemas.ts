@@ -70,7 +70,6 @@ export const CreateEndpointSchema = z.strictObject({
   description: z.string().max(500, 'must be at most 500 characters').optional(),
   ordering: z.enum(['sequential', 'strict']).optional(),
 });
-export type CreateEndpointInput = z.infer<typeof CreateEndpointSchema>;
 
 export const TenantQuerySchema = z.object({ tenantId: callerId });
 
