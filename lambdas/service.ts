@@ -1,10 +1,11 @@
 import { lookup } from 'node:dns/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoStore } from './adapters/dynamo-store';
+import { createDynamoStore } from './adapters/dynamo-store';
 import { createHttpSender } from './adapters/http-sender';
 import { queueDepths, SqsQueues } from './adapters/sqs-queues';
 import type { AppConfig } from './config';
+import { cachedEndpoints, type EndpointLookup } from './domain/endpoint-cache';
 import type { Clock, DeliveryQueues, HttpSender, WebhookStore } from './domain/ports';
 import type { ServiceSettings } from './domain/settings';
 import { checkResolvedAddresses } from './domain/target-safety';
@@ -13,6 +14,8 @@ import { createLog, createTelemetry, type Log, noTelemetry, type Telemetry } fro
 /** Everything a handler needs, built once per process (cold start) and passed in. */
 export interface Service {
   readonly store: WebhookStore;
+  /** Endpoint records as the delivery path reads them: cached for `ENDPOINT_CACHE_TTL`. */
+  readonly endpoints: EndpointLookup;
   readonly queues: DeliveryQueues;
   readonly http: HttpSender;
   readonly clock: Clock;
@@ -50,6 +53,13 @@ export function buildService(
   clients: ReturnType<typeof buildClients> = buildClients(config),
 ): Service {
   const { dynamo, sqs } = clients;
+  const clock = overrides.clock ?? { now: () => Date.now() };
+  const store = createDynamoStore({
+    client: dynamo,
+    tableName: config.tableName,
+    retentionDays: config.settings.retentionDays,
+    clock,
+  });
   const queueUrls = [
     config.deliveryQueueUrl,
     config.deliveryDlqUrl,
@@ -57,19 +67,21 @@ export function buildService(
     ...(config.retryDlqUrl ? [config.retryDlqUrl] : []),
   ];
   return {
-    store: new DynamoStore({
-      client: dynamo,
-      tableName: config.tableName,
-      retentionDays: config.settings.retentionDays,
-    }),
+    store,
+    endpoints: cachedEndpoints(
+      (tenantId, endpointId) => store.getEndpoint(tenantId, endpointId, { consistent: false }),
+      clock,
+      config.settings.endpointCacheTtlMs ?? 5000,
+    ),
     queues: new SqsQueues({
       client: sqs,
       deliveryQueueUrl: config.deliveryQueueUrl,
       deliveryDlqUrl: config.deliveryDlqUrl,
       retryQueueUrl: config.retryQueueUrl,
+      now: () => clock.now(),
     }),
     http: overrides.http ?? createHttpSender({ allowInsecureTargets: config.settings.allowInsecureTargets }),
-    clock: overrides.clock ?? { now: () => Date.now() },
+    clock,
     settings: config.settings,
     log: overrides.log ?? createLog('webhooks'),
     telemetry: overrides.telemetry ?? (IN_LAMBDA ? createTelemetry('webhooks') : noTelemetry),

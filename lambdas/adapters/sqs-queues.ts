@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   ChangeMessageVisibilityCommand,
   GetQueueAttributesCommand,
@@ -10,7 +11,14 @@ import { DependencyUnavailableError } from '../domain/errors';
 import { deduplicationId } from '../domain/messages';
 import type { DeliveryMessage } from '../domain/model';
 import type { DeliveryQueues } from '../domain/ports';
-import { MAX_TIMER_SECONDS } from '../domain/retry-policy';
+
+/** SQS message timers stop at 900 s; longer waits are made of several hops. */
+export const MAX_TIMER_SECONDS = 900;
+/** SQS visibility timeout ceiling (12 h): a longer strict-ordering wait is held again when it comes back. */
+export const MAX_VISIBILITY_SECONDS = 43_200;
+/** SendMessageBatch takes at most 1 MiB in all; a margin covers attributes. */
+const MAX_BATCH_BYTES = 1_000_000;
+
 import { callAws } from './aws-errors';
 
 export interface SqsQueuesOptions {
@@ -20,6 +28,13 @@ export interface SqsQueuesOptions {
   readonly retryQueueUrl: string;
   /** Rounds of resending the entries SendMessageBatch reports failed, before giving up. */
   readonly batchRetries?: number;
+  /** Epoch ms now; for turning due times into timers and visibility timeouts. */
+  readonly now?: () => number;
+}
+
+/** Seconds of a retry-queue hop towards `dueAt`: the remaining time, rounded up, at most 900 s. */
+export function hopSeconds(dueAt: number, now: number): number {
+  return Math.min(Math.max(0, Math.ceil((dueAt - now) / 1000)), MAX_TIMER_SECONDS);
 }
 
 /** DeliveryQueues on SQS: the FIFO delivery queue, its DLQ, and the standard retry (delay) queue. */
@@ -27,15 +42,26 @@ export class SqsQueues implements DeliveryQueues {
   constructor(private readonly options: SqsQueuesOptions) {}
 
   async enqueue(messages: readonly DeliveryMessage[]): Promise<void> {
-    for (let i = 0; i < messages.length; i += 10) {
-      const entries: SendMessageBatchRequestEntry[] = messages.slice(i, i + 10).map((m, j) => ({
-        Id: String(j),
-        MessageBody: JSON.stringify(m),
+    // In order, 10 messages or 1 MiB a call, whichever comes first.
+    let batch: SendMessageBatchRequestEntry[] = [];
+    let bytes = 0;
+    for (const m of messages) {
+      const body = JSON.stringify(m);
+      const size = Buffer.byteLength(body, 'utf8');
+      if (batch.length === 10 || (batch.length > 0 && bytes + size > MAX_BATCH_BYTES)) {
+        await this.sendBatch(batch);
+        batch = [];
+        bytes = 0;
+      }
+      batch.push({
+        Id: String(batch.length),
+        MessageBody: body,
         MessageGroupId: m.endpointId,
         MessageDeduplicationId: deduplicationId(m),
-      }));
-      await this.sendBatch(entries);
+      });
+      bytes += size;
     }
+    if (batch.length > 0) await this.sendBatch(batch);
   }
 
   /**
@@ -68,13 +94,9 @@ export class SqsQueues implements DeliveryQueues {
     }
   }
 
-  async delay(message: DeliveryMessage, delaySeconds: number): Promise<void> {
-    // AWS caps message timers at 900 s; the local emulator accepts more, so the rule is enforced here.
-    if (!Number.isInteger(delaySeconds) || delaySeconds < 0 || delaySeconds > MAX_TIMER_SECONDS) {
-      throw new RangeError(
-        `DelaySeconds must be an integer from 0 to ${MAX_TIMER_SECONDS}, got ${delaySeconds}`,
-      );
-    }
+  async delay(message: DeliveryMessage & { readonly dueAt: number }): Promise<void> {
+    // AWS caps message timers at 900 s (the local emulator accepts more): longer waits are several hops.
+    const delaySeconds = hopSeconds(message.dueAt, this.now());
     await callAws('sqs', () =>
       this.options.client.send(
         new SendMessageCommand({
@@ -86,20 +108,29 @@ export class SqsQueues implements DeliveryQueues {
     );
   }
 
-  async deadLetter(message: DeliveryMessage, reason: string): Promise<void> {
+  private now(): number {
+    return this.options.now ? this.options.now() : Date.now();
+  }
+
+  async deadLetter(message: DeliveryMessage | { readonly raw: string }, reason: string): Promise<void> {
+    const known = 'deliveryId' in message;
+    const body = known ? { ...message, reason } : { raw: message.raw, reason };
     await callAws('sqs', () =>
       this.options.client.send(
         new SendMessageCommand({
           QueueUrl: this.options.deliveryDlqUrl,
-          MessageBody: JSON.stringify({ ...message, reason }),
-          MessageGroupId: message.endpointId,
-          MessageDeduplicationId: `${message.deliveryId}-dead-${message.attempt}`,
+          MessageBody: JSON.stringify(body),
+          MessageGroupId: known ? message.endpointId : 'unprocessable',
+          MessageDeduplicationId: known
+            ? `${message.deliveryId}-dead-${message.round}-${message.attempt}`
+            : createHash('sha256').update(message.raw).digest('hex'),
         }),
       ),
     );
   }
 
-  async hold(receiptHandle: string, seconds: number): Promise<void> {
+  async holdUntil(receiptHandle: string, until: number): Promise<void> {
+    const seconds = Math.min(Math.max(0, Math.ceil((until - this.now()) / 1000)), MAX_VISIBILITY_SECONDS);
     await callAws('sqs', () =>
       this.options.client.send(
         new ChangeMessageVisibilityCommand({

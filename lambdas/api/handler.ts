@@ -88,10 +88,20 @@ export function makeApiHandler(service: Service) {
         endpointId: queryParam(event, 'endpointId'),
         eventId: queryParam(event, 'eventId'),
         status: queryParam(event, 'status'),
+        since: queryParam(event, 'since'),
       });
-      return json(200, await listDeliveries(service, { ...query, ...pageOf(event) }));
+      const { since, ...rest } = query;
+      return json(
+        200,
+        await listDeliveries(service, {
+          ...rest,
+          ...(since !== undefined ? { since: Date.parse(since) } : {}),
+          ...pageOf(event),
+        }),
+      );
     },
-    getDelivery: async (event, id) => json(200, await getDeliveryDetail(service, tenantOf(event), id)),
+    getDelivery: async (event, id) =>
+      json(200, await getDeliveryDetail(service, tenantOf(event), id, queryParam(event, 'eventId'))),
     replayDelivery: async (event, id) => json(202, await replayDelivery(service, tenantOf(event), id)),
     health: async () => json(200, { status: 'ok', queues: await service.queueDepths() }),
     openapi: async () => {

@@ -47,7 +47,12 @@ export function makeDeliveryHandler(service: Service) {
     }));
     const failed = await processFifoBatch(
       records,
-      (r) => handleDeliveryMessage(deps, { body: r.record.body, receiptHandle: r.record.receiptHandle }),
+      (r) =>
+        handleDeliveryMessage(deps, {
+          body: r.record.body,
+          receiptHandle: r.record.receiptHandle,
+          receiveCount: Number(r.record.attributes.ApproximateReceiveCount ?? '1') || 1,
+        }),
       {
         shouldStart: () =>
           !context ||

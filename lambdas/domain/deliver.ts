@@ -1,25 +1,30 @@
-import { PoisonMessageError } from './errors';
+import { type AttemptResult, isSuccess, makeAttempt } from './attempt';
+import type { EndpointLookup } from './endpoint-cache';
 import type { RecordOutcome } from './fifo-batch';
-import { parseDeliveryMessage } from './messages';
-import type { Attempt, Delivery, DeliveryMessage, Endpoint, StoredEvent } from './model';
-import type { AttemptRecord, Clock, DeliveryQueues, HttpOutcome, HttpSender, WebhookStore } from './ports';
-import { deliveryHeaders, redactSignature } from './request';
-import { MAX_VISIBILITY_SECONDS, parseRetryAfter, planHop, retryDelayMs } from './retry-policy';
+import { parseDeliveryMessage, refOf } from './messages';
+import type { Attempt, DeliveryMessage, DeliveryRef, Endpoint } from './model';
+import type { AttemptRecord, Clock, DeliveryQueues, DeliveryStore, EventStore, HttpSender } from './ports';
+import { parseRetryAfter, retryDelayMs } from './retry-policy';
 import type { ServiceSettings } from './settings';
 
+export { isSuccess } from './attempt';
+
 export interface DelivererDeps {
-  readonly store: WebhookStore;
+  readonly store: Pick<DeliveryStore, 'recordAttempt' | 'failDelivery' | 'getDeliveryState'> &
+    Pick<EventStore, 'getEvent'>;
+  /** The endpoint as the delivery path sees it (cached for a few seconds: `cachedEndpoints`). */
+  readonly endpoints: EndpointLookup;
   readonly queues: DeliveryQueues;
   readonly http: HttpSender;
   readonly clock: Clock;
   readonly settings: ServiceSettings;
   readonly random?: () => number;
-  /** Called once per attempt made; the handler turns it into logs and metrics. */
+  /** Called once per attempt recorded; the handler turns it into logs and metrics. */
   readonly onAttempt?: (info: AttemptReport) => void;
 }
 
 export interface AttemptReport {
-  readonly delivery: Delivery;
+  readonly delivery: DeliveryRef;
   readonly attempt: Attempt;
   readonly outcome: 'succeeded' | 'retry_scheduled' | 'failed';
   readonly nextAttemptAt?: number;
@@ -28,28 +33,25 @@ export interface AttemptReport {
 export interface ReceivedMessage {
   readonly body: string;
   readonly receiptHandle: string;
+  /** SQS's ApproximateReceiveCount: 1 the first time the message is handed out. */
+  readonly receiveCount: number;
 }
 
 /** A strict-ordering message that comes back less than this early is treated as due. */
 const DUE_TOLERANCE_MS = 1000;
-/**
- * An unprocessable message is made visible again at once: it can never succeed, so it should use up its
- * receives (maxReceiveCount) quickly and reach the DLQ by redrive rather than hold its group for hours.
- */
-const POISON_BACKOFF_SECONDS = 0;
-
-/** Success is any 2xx; redirects are not followed, so 3xx is a failure like every other status. */
-export function isSuccess(outcome: HttpOutcome): boolean {
-  return outcome.kind === 'response' && outcome.response.status >= 200 && outcome.response.status < 300;
-}
 
 /**
  * Handles one message of the delivery queue: makes the attempt it stands for, records it, and schedules
  * what comes next. Returns `retry` to leave the message (and the rest of its group) on the queue.
  *
+ * A message handed out for the first time is attempted with no read but the (cached) endpoint: it carries
+ * the delivery, the attempt number and the body. A message seen before (a strict retry coming back, a
+ * follower of a failed head, a copy) first reads its delivery's state, so a finished delivery or an attempt
+ * already made is not sent again.
+ *
  * Sequential endpoints: a failed attempt's retry is a new message through the retry queue and this one is
- * acknowledged, so the group moves on. Strict endpoints: the message itself is hidden for the retry delay
- * and reported failed, which holds the group until the delivery succeeds or is given up on.
+ * acknowledged, so the group moves on. Strict endpoints: the message itself is hidden until the retry is
+ * due and reported failed, which holds the group until the delivery succeeds or is given up on.
  */
 export async function handleDeliveryMessage(
   deps: DelivererDeps,
@@ -60,103 +62,107 @@ export async function handleDeliveryMessage(
   try {
     message = parseDeliveryMessage(received.body);
   } catch (error) {
-    await queues.hold(received.receiptHandle, POISON_BACKOFF_SECONDS);
-    throw error;
+    // Nothing can ever be made of it: dead-letter it with the reason rather than let redrive do it blind.
+    await queues.deadLetter({ raw: received.body }, `unprocessable message: ${(error as Error).message}`);
+    return 'ack';
   }
+  const ref = refOf(message);
 
-  // A message that carries the event's bytes spares the read of the event item.
-  const carried = message.body !== undefined && message.eventType !== undefined;
-  const { delivery, endpoint, event: stored } = await store.loadForAttempt(message, { withEvent: !carried });
-  const event = carried ? { type: message.eventType!, body: message.body! } : stored;
-  if (!delivery || !event) {
-    await queues.hold(received.receiptHandle, POISON_BACKOFF_SECONDS);
-    throw new PoisonMessageError(`delivery ${message.deliveryId} or its event is missing`);
-  }
-  if (delivery.status !== 'pending') return 'ack';
-
-  if (message.ordering === 'sequential' && message.attempt <= delivery.attemptCount) return 'ack';
-  if (message.ordering === 'strict' && delivery.nextAttemptAt !== undefined) {
-    const waitMs = delivery.nextAttemptAt - clock.now();
-    if (waitMs > DUE_TOLERANCE_MS) {
-      await queues.hold(received.receiptHandle, Math.min(Math.ceil(waitMs / 1000), MAX_VISIBILITY_SECONDS));
-      return 'retry';
+  if (received.receiveCount > 1) {
+    const state = await store.getDeliveryState(message.tenantId, message.deliveryId);
+    if (state) {
+      if (state.status !== 'pending') return 'ack';
+      if (message.ordering === 'sequential') {
+        if (message.attempt <= state.attemptCount) return 'ack';
+      } else {
+        // The strict message stays the same through every retry: the record says which attempt is next.
+        message = {
+          ...message,
+          attempt: Math.max(message.attempt, state.attemptCount + 1),
+          attemptOffset: state.attemptOffset ?? message.attemptOffset,
+        };
+        if (state.nextAttemptAt !== undefined && state.nextAttemptAt - clock.now() > DUE_TOLERANCE_MS) {
+          await queues.holdUntil(received.receiptHandle, state.nextAttemptAt);
+          return 'retry';
+        }
+      }
     }
   }
 
+  const endpoint = await deps.endpoints(message.tenantId, message.endpointId);
   if (endpoint?.status !== 'enabled') {
-    const reason = endpoint ? 'endpoint is disabled' : 'endpoint was deleted';
-    await queues.deadLetter(message, reason);
-    await store.failDelivery(delivery.id, reason);
-    return 'ack';
+    return giveUp(deps, message, ref, endpoint ? 'endpoint is disabled' : 'endpoint was deleted');
   }
+  const body = message.body ?? (await store.getEvent(message.tenantId, message.eventId))?.body;
+  if (body === undefined) return giveUp(deps, message, ref, 'the event is no longer stored');
 
-  return attemptDelivery(deps, { message, delivery, endpoint, event, receiptHandle: received.receiptHandle });
+  const result = await makeAttempt(deps, {
+    endpoint,
+    deliveryId: message.deliveryId,
+    eventType: message.eventType,
+    body,
+    number: message.attempt,
+  });
+  return settle(deps, { message, ref, endpoint, receiptHandle: received.receiptHandle }, result);
 }
 
-async function attemptDelivery(
+/** Ends a delivery without an attempt: the DLQ gets the message with the reason, the record says why. */
+async function giveUp(
   deps: DelivererDeps,
-  ctx: {
-    message: DeliveryMessage;
-    delivery: Delivery;
-    endpoint: Endpoint;
-    event: Pick<StoredEvent, 'type' | 'body'>;
-    receiptHandle: string;
-  },
+  message: DeliveryMessage,
+  ref: DeliveryRef,
+  reason: string,
 ): Promise<RecordOutcome> {
-  const { store, queues, http, clock, settings } = deps;
-  const { message, delivery, endpoint, event } = ctx;
-  const number = delivery.attemptCount + 1;
-  const started = clock.now();
-  const headers = deliveryHeaders({
-    scheme: settings.signatureScheme,
-    brand: settings.brand,
-    body: event.body,
-    eventType: event.type,
-    deliveryId: delivery.id,
-    secrets: endpoint.secrets,
-    now: started,
-  });
-  const outcome = await http.post(endpoint.url, headers, event.body, settings.deliveryTimeoutMs);
-  const finished = clock.now();
+  await deps.queues.deadLetter(message, reason);
+  await deps.store.failDelivery(ref, reason, message.attemptOffset);
+  return 'ack';
+}
 
-  const attempt: Attempt = {
-    number,
-    startedAt: new Date(started).toISOString(),
-    durationMs: finished - started,
-    requestHeaders: redactSignature(headers, settings.brand),
-    ...(outcome.kind === 'response'
-      ? {
-          responseStatus: outcome.response.status,
-          responseBody: outcome.response.body,
-          ...(isSuccess(outcome) ? {} : { errorClass: 'http_status' as const }),
-        }
-      : { errorClass: outcome.errorClass, errorMessage: outcome.message }),
-  };
+async function settle(
+  deps: DelivererDeps,
+  ctx: { message: DeliveryMessage; ref: DeliveryRef; endpoint: Endpoint; receiptHandle: string },
+  { attempt, outcome, finished }: AttemptResult,
+): Promise<RecordOutcome> {
+  const { store, queues, settings } = deps;
+  const { message, ref } = ctx;
+  const number = message.attempt;
+  const offset = message.attemptOffset;
+  const report = (r: Omit<AttemptReport, 'delivery' | 'attempt'>) =>
+    deps.onAttempt?.({ delivery: ref, attempt, ...r });
 
   if (isSuccess(outcome)) {
-    const recorded = await store.recordAttempt(delivery.id, { attempt, status: 'succeeded' });
-    if (recorded) deps.onAttempt?.({ delivery, attempt, outcome: 'succeeded' });
+    if (await store.recordAttempt(ref, { attempt, status: 'succeeded', attemptOffset: offset }))
+      report({ outcome: 'succeeded' });
     return 'ack';
   }
 
-  const retryAfterMs =
-    outcome.kind === 'response' && (outcome.response.status === 429 || outcome.response.status === 503)
-      ? parseRetryAfter(outcome.response.retryAfter, finished)
-      : undefined;
-  const delayMs = retryDelayMs(settings.retry, number - (delivery.attemptOffset ?? 0), {
-    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-    ...(deps.random ? { random: deps.random } : {}),
-  });
+  // A target that resolves to a private address will not fix itself: its owner must change it.
+  const delayMs =
+    outcome.kind === 'error' && outcome.errorClass === 'blocked_target'
+      ? undefined
+      : retryDelayMs(settings.retry, number - offset, {
+          ...(outcome.kind === 'response' &&
+          (outcome.response.status === 429 || outcome.response.status === 503)
+            ? { retryAfterMs: parseRetryAfter(outcome.response.retryAfter, finished) }
+            : {}),
+          ...(deps.random ? { random: deps.random } : {}),
+        });
 
   if (delayMs === undefined) {
-    const reason = `gave up after ${number} attempts`;
-    await queues.deadLetter({ ...message, attempt: number }, reason);
-    const recorded = await store.recordAttempt(delivery.id, {
-      attempt,
-      status: 'failed',
-      failureReason: reason,
-    });
-    if (recorded) deps.onAttempt?.({ delivery, attempt, outcome: 'failed' });
+    const reason =
+      outcome.kind === 'error' && outcome.errorClass === 'blocked_target'
+        ? `target blocked: ${outcome.message}`
+        : `gave up after ${number - offset} attempts`;
+    await queues.deadLetter(message, reason);
+    if (
+      await store.recordAttempt(ref, {
+        attempt,
+        status: 'failed',
+        failureReason: reason,
+        attemptOffset: offset,
+      })
+    )
+      report({ outcome: 'failed' });
     return 'ack';
   }
 
@@ -166,24 +172,19 @@ async function attemptDelivery(
     status: 'pending',
     nextAttemptAt,
     sweepAt: nextAttemptAt + settings.sweepGraceMs,
+    attemptOffset: offset,
   };
 
   if (message.ordering === 'strict') {
-    const recorded = await store.recordAttempt(delivery.id, record);
-    if (!recorded) return 'ack';
-    deps.onAttempt?.({ delivery, attempt, outcome: 'retry_scheduled', nextAttemptAt });
-    await queues.hold(ctx.receiptHandle, Math.min(Math.ceil(delayMs / 1000), MAX_VISIBILITY_SECONDS));
+    if (!(await store.recordAttempt(ref, record))) return 'ack';
+    report({ outcome: 'retry_scheduled', nextAttemptAt });
+    await queues.holdUntil(ctx.receiptHandle, nextAttemptAt);
     return 'retry';
   }
 
   // Sequential: the retry message is sent before the record is written, so a crash in between can only
   // repeat the attempt (at-least-once), never lose the retry.
-  const hop = planHop(nextAttemptAt, finished);
-  await queues.delay(
-    { ...message, attempt: number + 1, dueAt: nextAttemptAt },
-    hop.kind === 'delay' ? hop.seconds : 0,
-  );
-  const recorded = await store.recordAttempt(delivery.id, record);
-  if (recorded) deps.onAttempt?.({ delivery, attempt, outcome: 'retry_scheduled', nextAttemptAt });
+  await queues.delay({ ...message, attempt: number + 1, dueAt: nextAttemptAt });
+  if (await store.recordAttempt(ref, record)) report({ outcome: 'retry_scheduled', nextAttemptAt });
   return 'ack';
 }

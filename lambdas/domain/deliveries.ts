@@ -1,96 +1,154 @@
 import { ConflictError, NotFoundError, ValidationError } from './errors';
-import { newId } from './ids';
 import { nextAttemptMessage } from './messages';
-import { type Delivery, type Endpoint, newDelivery } from './model';
-import type { Clock, DeliveryQuery, DeliveryQueues, Page, WebhookStore } from './ports';
-import { deliveryHeaders, redactSignature } from './request';
+import { type DeliverySummary, type Endpoint, newDelivery, type StoredEvent } from './model';
+import type {
+  Clock,
+  DeliveryQuery,
+  DeliveryQueues,
+  DeliveryStore,
+  EndpointStore,
+  EventStore,
+  Page,
+} from './ports';
 import type { ServiceSettings } from './settings';
 
+export type { DeliverySummary } from './model';
+
 export interface DeliveriesDeps {
-  readonly store: WebhookStore;
-  readonly queues: DeliveryQueues;
+  readonly store: DeliveryStore & EventStore & Pick<EndpointStore, 'getEndpoint'>;
+  readonly queues: Pick<DeliveryQueues, 'enqueue'>;
   readonly clock: Clock;
   readonly settings: ServiceSettings;
 }
 
-/** A delivery in a listing: everything but the attempts' details. */
-export type DeliverySummary = Omit<Delivery, 'attempts'> & {
-  readonly lastAttempt?: {
-    readonly responseStatus?: number;
-    readonly errorClass?: string;
-    readonly startedAt: string;
-  };
-};
+const DAY_MS = 86_400_000;
 
-export function summarize(delivery: Delivery): DeliverySummary {
-  const { attempts, ...rest } = delivery;
-  const last = attempts[attempts.length - 1];
-  return {
-    ...rest,
-    ...(last
-      ? {
-          lastAttempt: {
-            startedAt: last.startedAt,
-            ...(last.responseStatus !== undefined ? { responseStatus: last.responseStatus } : {}),
-            ...(last.errorClass ? { errorClass: last.errorClass } : {}),
-          },
-        }
-      : {}),
-  };
-}
-
-export async function listDeliveries(
-  deps: Pick<DeliveriesDeps, 'store'>,
-  query: DeliveryQuery,
-): Promise<Page<DeliverySummary>> {
-  const page = await deps.store.listDeliveries(query);
-  return { items: page.items.map(summarize), ...(page.cursor ? { cursor: page.cursor } : {}) };
-}
-
-async function mustGetDelivery(store: WebhookStore, tenantId: string, id: string): Promise<Delivery> {
-  const delivery = await store.getDelivery(id);
-  if (!delivery || delivery.tenantId !== tenantId) throw new NotFoundError(`delivery ${id} not found`);
-  return delivery;
+/** What a listing shows: the record's public fields (no internal round counter). */
+function publicSummary(d: DeliverySummary): DeliverySummary {
+  const { round: _round, ...rest } = d;
+  return rest;
 }
 
 /**
- * One delivery with every attempt and the exact request: the stored body bytes and the headers as sent,
- * signatures masked (never a secret).
+ * The deliveries log. By endpoint: the endpoint's own records, newest first. By event: the event's
+ * deliveries (and replays) from the event record, with those not attempted yet shown `pending`. By
+ * status alone: a tenant's `pending` or `failed` deliveries across endpoints.
  */
-export async function getDeliveryDetail(deps: DeliveriesDeps, tenantId: string, id: string) {
-  const delivery = await mustGetDelivery(deps.store, tenantId, id);
+export async function listDeliveries(
+  deps: Pick<DeliveriesDeps, 'store'>,
+  query: DeliveryQuery & { readonly eventId?: string },
+): Promise<Page<DeliverySummary>> {
+  if (query.eventId !== undefined) return listEventDeliveries(deps, query, query.eventId);
+  const page = await deps.store.listDeliveries(query);
+  return { items: page.items.map(publicSummary), ...(page.cursor ? { cursor: page.cursor } : {}) };
+}
+
+async function listEventDeliveries(
+  deps: Pick<DeliveriesDeps, 'store'>,
+  query: DeliveryQuery,
+  eventId: string,
+): Promise<Page<DeliverySummary>> {
+  const event = await deps.store.getEvent(query.tenantId, eventId);
+  if (!event) return { items: [] };
+  const all = [...event.deliveries, ...(event.replays ?? [])].sort((a, b) => (a.id < b.id ? 1 : -1));
+  const start = query.cursor ? decodeIndex(query.cursor, all.length) : 0;
+  const slice = all.slice(start, start + query.limit);
+  const recorded = new Map(
+    (
+      await deps.store.getDeliveries(
+        query.tenantId,
+        slice.map((d) => d.id),
+      )
+    ).map((d) => [d.id, d]),
+  );
+  const items = slice
+    .map((d) => recorded.get(d.id) ?? notYetAttempted(event, d))
+    .filter((d) => query.status === undefined || d.status === query.status)
+    .filter((d) => query.since === undefined || Date.parse(d.createdAt) >= query.since)
+    .map(publicSummary);
+  const next = start + query.limit;
+  return { items, ...(next < all.length ? { cursor: encodeIndex(next) } : {}) };
+}
+
+function encodeIndex(i: number): string {
+  return Buffer.from(JSON.stringify({ i }), 'utf8').toString('base64url');
+}
+
+function decodeIndex(cursor: string, length: number): number {
+  try {
+    const { i } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { i: unknown };
+    if (typeof i === 'number' && Number.isInteger(i) && i >= 0 && i <= length) return i;
+  } catch {
+    // fall through
+  }
+  throw ValidationError.of('cursor', 'is not a cursor returned by this listing');
+}
+
+/** A delivery that has no record yet: queued, its first attempt not made. */
+function notYetAttempted(event: StoredEvent, d: { id: string; endpointId: string }): DeliverySummary {
+  return {
+    id: d.id,
+    tenantId: event.tenantId,
+    eventId: event.id,
+    eventType: event.type,
+    endpointId: d.endpointId,
+    status: 'pending',
+    attemptCount: 0,
+    createdAt: event.createdAt,
+    updatedAt: event.createdAt,
+  };
+}
+
+/**
+ * One delivery with every attempt and the exact request: the stored body bytes and the headers the last
+ * attempt sent, signatures masked (never a secret). A delivery not attempted yet is found through its event.
+ */
+export async function getDeliveryDetail(
+  deps: DeliveriesDeps,
+  tenantId: string,
+  id: string,
+  eventIdHint?: string,
+) {
+  const delivery = await deps.store.getDelivery(tenantId, id);
+  if (!delivery) {
+    if (eventIdHint === undefined) throw new NotFoundError(`delivery ${id} not found`);
+    const event = await deps.store.getEvent(tenantId, eventIdHint);
+    const listed = event && [...event.deliveries, ...(event.replays ?? [])].find((d) => d.id === id);
+    if (!event || !listed) throw new NotFoundError(`delivery ${id} not found`);
+    const endpoint = await deps.store.getEndpoint(tenantId, listed.endpointId);
+    return {
+      ...notYetAttempted(event, listed),
+      attempts: [],
+      request: { method: 'POST', url: endpoint?.url ?? null, headers: null, body: event.body },
+    };
+  }
   const [event, endpoint] = await Promise.all([
     deps.store.getEvent(tenantId, delivery.eventId),
     deps.store.getEndpoint(tenantId, delivery.endpointId),
   ]);
-  // The headers of the last attempt as they were sent (signature masked when recorded). Before any attempt
-  // there is no request yet: show what one will carry, its signature masked.
-  const headers =
-    delivery.attempts.at(-1)?.requestHeaders ??
-    redactSignature(
-      deliveryHeaders({
-        scheme: deps.settings.signatureScheme,
-        brand: deps.settings.brand,
-        body: event?.body ?? '',
-        eventType: delivery.eventType,
-        deliveryId: delivery.id,
-        secrets: [{ secret: 'not-a-secret' }],
-        now: deps.clock.now(),
-      }),
-      deps.settings.brand,
-    );
+  const { round: _round, ...rest } = delivery;
   return {
-    ...delivery,
-    request: { method: 'POST', url: endpoint?.url ?? null, headers, body: event?.body ?? null },
+    ...rest,
+    request: {
+      method: 'POST',
+      url: endpoint?.url ?? null,
+      headers: delivery.attempts.at(-1)?.requestHeaders ?? null,
+      body: event?.body ?? null,
+    },
   };
 }
 
-async function usableEndpoint(store: WebhookStore, delivery: Delivery): Promise<Endpoint> {
-  const endpoint = await store.getEndpoint(delivery.tenantId, delivery.endpointId);
-  if (!endpoint) throw new ConflictError(`endpoint ${delivery.endpointId} no longer exists`);
+async function usableEndpoint(deps: DeliveriesDeps, tenantId: string, endpointId: string): Promise<Endpoint> {
+  const endpoint = await deps.store.getEndpoint(tenantId, endpointId);
+  if (!endpoint) throw new ConflictError(`endpoint ${endpointId} no longer exists`);
   if (endpoint.status !== 'enabled')
-    throw new ConflictError(`endpoint ${delivery.endpointId} is disabled; enable it first`);
+    throw new ConflictError(`endpoint ${endpointId} is disabled; enable it first`);
   return endpoint;
+}
+
+/** How long an event must still be kept once a delivery of it starts (again): the whole schedule, and more. */
+function keepUntil(settings: ServiceSettings, now: number): number {
+  return now + settings.retentionDays * DAY_MS;
 }
 
 /**
@@ -102,10 +160,13 @@ export async function replayDelivery(
   tenantId: string,
   id: string,
 ): Promise<{ id: string }> {
-  const original = await mustGetDelivery(deps.store, tenantId, id);
+  const original = await deps.store.getDelivery(tenantId, id);
+  if (!original) throw new NotFoundError(`delivery ${id} not found`);
   if (original.status === 'pending')
     throw new ConflictError(`delivery ${id} is still pending; wait for it to end`);
-  const endpoint = await usableEndpoint(deps.store, original);
+  const endpoint = await usableEndpoint(deps, tenantId, original.endpointId);
+  const event = await deps.store.getEvent(tenantId, original.eventId);
+  if (!event) throw new ConflictError(`the event of delivery ${id} is no longer stored (past retention)`);
   const now = deps.clock.now();
   const replay = newDelivery(
     {
@@ -117,13 +178,15 @@ export async function replayDelivery(
     },
     now,
   );
+  // The event outlives its newest delivery; the replay has a record at once, so it can be read while queued.
+  await deps.store.retainEvent(tenantId, event.id, keepUntil(deps.settings, now), {
+    id: replay.id,
+    endpointId: replay.endpointId,
+  });
   await deps.store.createDelivery(replay, now + deps.settings.sweepGraceMs);
-  await deps.queues.enqueue([nextAttemptMessage(replay, endpoint.ordering)]);
+  await deps.queues.enqueue([nextAttemptMessage(replay, endpoint.ordering, event)]);
   return { id: replay.id };
 }
-
-/** Recovery looks back at most the retention period. */
-const DAY_MS = 86_400_000;
 
 /**
  * Re-queues every delivery of an endpoint that ended `failed` at or after `since`, keeping its id (so
@@ -151,29 +214,41 @@ export async function recoverEndpoint(
 
   // A delivery that failed after `since` was created at most the whole schedule earlier.
   const scheduleMs = deps.settings.retry.delaysMs.reduce((a, b) => a + b, 0) * 2 + DAY_MS;
-  const fromId = newId('dlv', Math.max(0, sinceMs - scheduleMs)).slice(0, 14);
-  const recovered: Delivery[] = [];
+  const recovered: DeliverySummary[] = [];
   let cursor: string | undefined;
   do {
     const page = await deps.store.listDeliveries({
       tenantId,
       endpointId,
       status: 'failed',
-      fromId,
+      since: Math.max(0, sinceMs - scheduleMs),
       limit: 100,
       ...(cursor ? { cursor } : {}),
     });
     for (const delivery of page.items) {
       if (Date.parse(delivery.updatedAt) < sinceMs) continue;
-      if (await deps.store.recoverDelivery(delivery.id, now, now + deps.settings.sweepGraceMs))
-        recovered.push(delivery);
+      const again = await deps.store.recoverDelivery(
+        tenantId,
+        delivery.id,
+        now,
+        now + deps.settings.sweepGraceMs,
+      );
+      if (again) recovered.push(again);
     }
     cursor = page.cursor;
   } while (cursor);
 
-  // Oldest first, so the endpoint gets them in publish order.
+  // Oldest first, so the endpoint gets them in publish order. Each carries its body; the event is kept.
   recovered.sort((a, b) => (a.id < b.id ? -1 : 1));
-  const messages = recovered.map((d) => nextAttemptMessage(d, endpoint.ordering));
+  const events = new Map<string, StoredEvent | undefined>();
+  const messages = [];
+  for (const d of recovered) {
+    if (!events.has(d.eventId)) {
+      await deps.store.retainEvent(tenantId, d.eventId, keepUntil(deps.settings, now));
+      events.set(d.eventId, await deps.store.getEvent(tenantId, d.eventId));
+    }
+    messages.push(nextAttemptMessage(d, endpoint.ordering, events.get(d.eventId), d.round ?? 0));
+  }
   await deps.queues.enqueue(messages);
   return { requeued: recovered.length };
 }

@@ -13,9 +13,9 @@ export interface EndpointDeps {
   readonly store: WebhookStore;
   readonly clock: Clock;
   readonly settings: ServiceSettings;
-  /** Resolves a host name to its addresses, for the registration-time target check. */
-  readonly resolveHost?: (hostname: string) => Promise<string[]>;
-  readonly checkResolved?: (addresses: readonly string[]) => string | undefined;
+  /** Resolves a host name to its addresses, for the registration-time target check (required: no opt-out). */
+  readonly resolveHost: (hostname: string) => Promise<string[]>;
+  readonly checkResolved: (addresses: readonly string[]) => string | undefined;
 }
 
 /** What callers see of an endpoint: never its secrets. */
@@ -35,7 +35,7 @@ export function generateSecret(): string {
 async function checkTarget(deps: EndpointDeps, raw: string): Promise<string> {
   const target = checkEndpointUrl(raw, { allowInsecure: deps.settings.allowInsecureTargets });
   if (!target.ok) throw ValidationError.of('url', target.message);
-  if (!deps.settings.allowInsecureTargets && deps.resolveHost && deps.checkResolved) {
+  if (!deps.settings.allowInsecureTargets) {
     const host = target.url.hostname.replace(/^\[|\]$/g, '');
     const reason = deps.checkResolved(await deps.resolveHost(host));
     if (reason) throw ValidationError.of('url', reason);
@@ -69,11 +69,6 @@ export async function createEndpoint(
       'must be whsec_ followed by base64 of 24 to 64 bytes (Standard Webhooks scheme)',
     );
   }
-  const existing = await store.listTenantEndpoints(input.tenantId);
-  if (existing.length >= settings.maxEndpointsPerTenant) {
-    throw new ConflictError(`tenant ${input.tenantId} already has ${existing.length} endpoints (the limit)`);
-  }
-
   const now = clock.now();
   const at = new Date(now).toISOString();
   const secret = input.secret ?? generateSecret();
@@ -89,7 +84,11 @@ export async function createEndpoint(
     createdAt: at,
     updatedAt: at,
   };
-  await store.putEndpoint(endpoint);
+  if ((await store.createEndpoint(endpoint, settings.maxEndpointsPerTenant)) === 'limit_reached') {
+    throw new ConflictError(
+      `tenant ${input.tenantId} already has ${settings.maxEndpointsPerTenant} endpoints (the limit)`,
+    );
+  }
   return { ...endpointView(endpoint), secret };
 }
 

@@ -27,8 +27,11 @@ export class PayloadTooLargeError extends AppError {
   override readonly name = 'PayloadTooLargeError';
   readonly status = 413;
   readonly code = 'payload_too_large';
-  constructor(readonly limitBytes: number) {
-    super(`Request body exceeds ${limitBytes} bytes`);
+  constructor(
+    readonly limitBytes: number,
+    message = `Request body exceeds ${limitBytes} bytes`,
+  ) {
+    super(message);
   }
 }
 

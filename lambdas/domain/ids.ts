@@ -24,3 +24,24 @@ export function newId(prefix: 'evt' | 'dlv' | 'ep', now: number = Date.now()): s
   }
   return `${prefix}_${time}${rand}`;
 }
+
+/**
+ * A delivery id names its endpoint: `dlv_<ULID>_<endpoint id>`. Deliveries are stored in their endpoint's
+ * partition (the deliveries log of an endpoint is then a query of the table's own keys, with no index to
+ * write), and the id alone is enough to find the item.
+ */
+export function newDeliveryId(endpointId: string, now: number = Date.now()): string {
+  return `${newId('dlv', now)}_${endpointId}`;
+}
+
+const DELIVERY_ID = /^dlv_[0-9A-HJKMNP-TV-Z]{26}_([A-Za-z0-9_-]{1,64})$/;
+
+/** The endpoint a delivery id names, or undefined when the text is not a delivery id. */
+export function endpointOfDelivery(deliveryId: string): string | undefined {
+  return DELIVERY_ID.exec(deliveryId)?.[1];
+}
+
+/** The first `dlv_` id prefix at or after a time: ids sort by creation time, so this bounds a range. */
+export function deliveryIdFloor(at: number): string {
+  return newId('dlv', Math.max(0, at)).slice(0, 14);
+}

@@ -1,5 +1,5 @@
 /** The records the service keeps, independent of how they are stored. */
-import { newId } from './ids';
+import { newDeliveryId } from './ids';
 
 export type EndpointStatus = 'enabled' | 'disabled';
 export type Ordering = 'sequential' | 'strict';
@@ -36,6 +36,10 @@ export interface StoredEvent {
   readonly createdAt: string;
   /** The deliveries created at publish time, returned again on an idempotent re-publish. */
   readonly deliveries: readonly { readonly id: string; readonly endpointId: string }[];
+  /** Replays of this event's deliveries, added when made (the event's deliveries log lists them too). */
+  readonly replays?: readonly { readonly id: string; readonly endpointId: string }[];
+  /** Set while some of its first-attempt messages may not have been sent (a failed publish). */
+  readonly unsent?: boolean;
 }
 
 export interface Attempt {
@@ -61,8 +65,6 @@ export interface Delivery {
   readonly attemptCount: number;
   /** Epoch ms the next attempt is due; absent once the delivery is final. */
   readonly nextAttemptAt?: number;
-  /** Epoch ms after which the sweeper re-enqueues the delivery if it is still pending. */
-  readonly sweepAt?: number;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly attempts: readonly Attempt[];
@@ -71,36 +73,61 @@ export interface Delivery {
   readonly attemptOffset?: number;
   /** For a replay: the delivery it replays. */
   readonly replayOf?: string;
+  /** 0 for the first round of attempts, +1 per recover (internal: part of the queue deduplication id). */
+  readonly round?: number;
 }
 
-/** The body of a message on the delivery queue (and, with `dueAt`, on the retry queue). */
+/** A delivery in a listing: everything but the attempts' details, with a glance at the last one. */
+export type DeliverySummary = Omit<Delivery, 'attempts'> & {
+  readonly lastAttempt?: {
+    readonly responseStatus?: number;
+    readonly errorClass?: string;
+    readonly startedAt: string;
+  };
+};
+
+/** What identifies a delivery and what its record is created from: every message carries it. */
+export type DeliveryRef = Pick<
+  Delivery,
+  'id' | 'tenantId' | 'eventId' | 'eventType' | 'endpointId' | 'createdAt' | 'replayOf'
+>;
+
+/**
+ * The body of a message on the delivery queue (and, with `dueAt`, on the retry queue). It carries
+ * everything an attempt needs but the endpoint: the delivery's identity, which attempt and round it is,
+ * and the event's envelope bytes, so an attempt reads no delivery or event item.
+ */
 export interface DeliveryMessage {
-  readonly v: 1;
+  readonly v: 2;
   readonly deliveryId: string;
   readonly tenantId: string;
   readonly eventId: string;
+  readonly eventType: string;
   readonly endpointId: string;
-  /** The attempt this message is for (1-based). Messages for attempts already made are stale. */
+  /** When the delivery was created (publish or replay), ISO-8601. */
+  readonly createdAt: string;
+  /** The attempt this message is for (1-based, counted over every round). */
   readonly attempt: number;
+  /** Attempts made before this round: the schedule restarts after them (recover). */
+  readonly attemptOffset: number;
+  /** 0 for the first round, +1 for each recover; part of the deduplication id. */
+  readonly round: number;
   readonly ordering: Ordering;
+  readonly replayOf?: string;
   /** Epoch ms; set on retry-queue messages, the time the attempt is due. */
   readonly dueAt?: number;
-  /**
-   * The event's type and envelope bytes, when small enough to ride along (MAX_CARRIED_BODY_BYTES): the
-   * attempt then reads only the delivery and the endpoint, not the event.
-   */
-  readonly eventType?: string;
+  /** The envelope bytes; absent only when too large to ride along (read from the event item then). */
   readonly body?: string;
 }
 
-/** A new pending delivery of an event to an endpoint, due now: what publish and replay create. */
+/** A new delivery of an event to an endpoint, due now: what publish and replay create. */
 export function newDelivery(
   of: Pick<Delivery, 'tenantId' | 'eventId' | 'eventType' | 'endpointId'> & { readonly replayOf?: string },
   now: number,
 ): Delivery {
   const at = new Date(now).toISOString();
   return {
-    id: newId('dlv', now),
+    id: newDeliveryId(of.endpointId, now),
     ...of,
     status: 'pending',
     attemptCount: 0,

@@ -1,8 +1,18 @@
 /**
- * What the domain needs from the outside world. Adapters (`lambdas/adapters`) implement these with
- * DynamoDB, SQS and undici; tests implement them with fakes.
+ * What the domain needs from the outside world, as small ports declared by the code that uses them.
+ * Adapters (`lambdas/adapters`) implement them with DynamoDB, SQS and node:http(s); tests with fakes, and
+ * `test/contract` runs one suite against both stores.
  */
-import type { Attempt, Delivery, DeliveryMessage, DeliveryStatus, Endpoint, StoredEvent } from './model';
+import type {
+  Attempt,
+  Delivery,
+  DeliveryMessage,
+  DeliveryRef,
+  DeliveryStatus,
+  DeliverySummary,
+  Endpoint,
+  StoredEvent,
+} from './model';
 
 export interface Clock {
   now(): number;
@@ -14,6 +24,56 @@ export interface Page<T> {
   readonly cursor?: string;
 }
 
+/** Endpoints: the owner API writes them, publish and delivery read them. */
+export interface EndpointStore {
+  /**
+   * Writes a new endpoint unless the tenant already has `maxPerTenant`: the count is kept in the table and
+   * checked in the same write, so concurrent creates cannot pass the cap.
+   */
+  createEndpoint(endpoint: Endpoint, maxPerTenant: number): Promise<'created' | 'limit_reached'>;
+  /** `consistent: false` reads eventually consistent (half the cost; the delivery path caches anyway). */
+  getEndpoint(
+    tenantId: string,
+    endpointId: string,
+    options?: { consistent?: boolean },
+  ): Promise<Endpoint | undefined>;
+  /** Every endpoint of a tenant (strongly consistent), for fan-out. */
+  listTenantEndpoints(tenantId: string): Promise<Endpoint[]>;
+  listEndpoints(tenantId: string, options: { limit: number; cursor?: string }): Promise<Page<Endpoint>>;
+  /** Replaces an endpoint if its `updatedAt` is still `expectedUpdatedAt`; false if it changed or is gone. */
+  updateEndpoint(endpoint: Endpoint, expectedUpdatedAt: string): Promise<boolean>;
+  /** False when there was no such endpoint. */
+  deleteEndpoint(tenantId: string, endpointId: string): Promise<boolean>;
+}
+
+/** Events: publish writes them once; replay, recover and the sweeper read their bodies. */
+export interface EventStore {
+  /** Writes the event only if the tenant has no event with this id (the idempotency check). */
+  putEvent(event: StoredEvent): Promise<'created' | 'exists'>;
+  getEvent(tenantId: string, eventId: string): Promise<StoredEvent | undefined>;
+  /**
+   * Marks an event whose queue messages may not all have been sent, so the sweeper sends them after
+   * `sweepAt` (epoch ms). `clearUnsent` removes the mark once they are.
+   */
+  markUnsent(tenantId: string, eventId: string, sweepAt: number): Promise<void>;
+  clearUnsent(tenantId: string, eventId: string): Promise<void>;
+  /**
+   * Keeps the event until at least `until` (epoch ms), so nothing pending outlives its body, and records a
+   * replay of one of its deliveries when given.
+   */
+  retainEvent(
+    tenantId: string,
+    eventId: string,
+    until: number,
+    replay?: { readonly id: string; readonly endpointId: string },
+  ): Promise<void>;
+}
+
+/** What the sweeper may find: a delivery waiting for a retry, or an event whose messages may be unsent. */
+export type Sweepable =
+  | { readonly kind: 'delivery'; readonly delivery: DeliverySummary; readonly sweepAt: number }
+  | { readonly kind: 'event'; readonly event: StoredEvent; readonly sweepAt: number };
+
 export interface AttemptRecord {
   readonly attempt: Attempt;
   readonly status: DeliveryStatus;
@@ -22,84 +82,91 @@ export interface AttemptRecord {
   /** Epoch ms after which the sweeper may re-enqueue the delivery while pending. */
   readonly sweepAt?: number;
   readonly failureReason?: string;
+  /** The round's first attempt is `attemptOffset + 1`. */
+  readonly attemptOffset: number;
 }
 
 export interface DeliveryQuery {
   readonly tenantId: string;
   readonly endpointId?: string;
-  readonly eventId?: string;
   readonly status?: DeliveryStatus;
-  /** Only deliveries created at or after this id (ids sort by creation time). */
-  readonly fromId?: string;
+  /** Only deliveries created at or after this time (epoch ms). */
+  readonly since?: number;
   readonly limit: number;
   readonly cursor?: string;
 }
 
-export interface WebhookStore {
-  putEndpoint(endpoint: Endpoint): Promise<void>;
-  getEndpoint(tenantId: string, endpointId: string): Promise<Endpoint | undefined>;
-  /** Every endpoint of a tenant (strongly consistent), for fan-out. */
-  listTenantEndpoints(tenantId: string): Promise<Endpoint[]>;
-  listEndpoints(tenantId: string, options: { limit: number; cursor?: string }): Promise<Page<Endpoint>>;
-  /** Replaces an endpoint if its `updatedAt` is still `expectedUpdatedAt`; false if it changed or is gone. */
-  updateEndpoint(endpoint: Endpoint, expectedUpdatedAt: string): Promise<boolean>;
-  /** False when there was no such endpoint. */
-  deleteEndpoint(tenantId: string, endpointId: string): Promise<boolean>;
+/** What a re-received message needs to know of its delivery: is it done, which attempt is next, when. */
+export type DeliveryState = Pick<
+  Delivery,
+  'status' | 'attemptCount' | 'nextAttemptAt' | 'attemptOffset' | 'updatedAt'
+>;
 
-  /**
-   * Writes the event and its deliveries atomically. Returns `exists` (writing nothing) when the tenant
-   * already has an event with this id.
-   */
-  createEvent(
-    event: StoredEvent,
-    deliveries: readonly Delivery[],
-    sweepAt: number,
-  ): Promise<'created' | 'exists'>;
-  getEvent(tenantId: string, eventId: string): Promise<StoredEvent | undefined>;
-
-  /** Writes a new pending delivery (a replay). */
+/**
+ * Deliveries and their attempts. A delivery has no record until its first outcome (the queue message
+ * carries it until then); a replay's record is written when it is made.
+ */
+export interface DeliveryStore {
+  /** Writes a new pending delivery (a replay), so it can be read before its first attempt. */
   createDelivery(delivery: Delivery, sweepAt: number): Promise<void>;
-  listDeliveries(query: DeliveryQuery): Promise<Page<Delivery>>;
-  /** Turns a failed delivery pending again for a new round of attempts; false if it was not failed. */
-  recoverDelivery(deliveryId: string, at: number, sweepAt: number): Promise<boolean>;
-  getDelivery(deliveryId: string): Promise<Delivery | undefined>;
-  getDeliveries(deliveryIds: readonly string[]): Promise<Delivery[]>;
+  /** A delivery with every attempt, or undefined. */
+  getDelivery(tenantId: string, deliveryId: string): Promise<Delivery | undefined>;
+  /** Deliveries by id, without their attempts; ids with no record are left out. */
+  getDeliveries(tenantId: string, deliveryIds: readonly string[]): Promise<DeliverySummary[]>;
+  /** Status and counters only (no attempts): one small read. */
+  getDeliveryState(tenantId: string, deliveryId: string): Promise<DeliveryState | undefined>;
   /**
-   * One consistent read of what a delivery attempt needs: the delivery and the endpoint, and the event
-   * unless `withEvent` is false (the message carries its body).
+   * An endpoint's deliveries (every status), or a tenant's `pending` or `failed` deliveries across
+   * endpoints; newest first. Items carry no attempts but the last.
    */
-  loadForAttempt(
-    message: DeliveryMessage,
-    options?: { withEvent?: boolean },
-  ): Promise<{ delivery?: Delivery; endpoint?: Endpoint; event?: StoredEvent }>;
+  listDeliveries(query: DeliveryQuery): Promise<Page<DeliverySummary>>;
   /**
-   * Appends attempt `record.attempt.number` and sets the outcome, only if the delivery is still pending
-   * with `attempt.number - 1` attempts. False when that condition no longer holds (someone else did it).
+   * Records attempt `record.attempt.number` and the outcome, creating the record on the first outcome,
+   * only if the delivery is unrecorded or still pending with `number - 1` attempts. False when that no
+   * longer holds (a duplicate message did it first).
    */
-  recordAttempt(deliveryId: string, record: AttemptRecord): Promise<boolean>;
-  /** Marks a pending delivery failed without an attempt (endpoint deleted or disabled). */
-  failDelivery(deliveryId: string, reason: string): Promise<boolean>;
-
-  /** Pending deliveries whose `sweepAt` has passed, oldest first. */
-  listSweepable(now: number, limit: number): Promise<Delivery[]>;
-  /** Moves `sweepAt` forward if it still equals `expected` and the delivery is pending. */
-  rescheduleSweep(deliveryId: string, expected: number, next: number): Promise<boolean>;
+  recordAttempt(ref: DeliveryRef, record: AttemptRecord): Promise<boolean>;
+  /** Ends a pending (or unrecorded) delivery `failed` without an attempt (endpoint deleted or disabled). */
+  failDelivery(ref: DeliveryRef, reason: string, attemptOffset: number): Promise<boolean>;
+  /**
+   * Turns a failed delivery pending again for a new round of attempts (round + 1, the schedule restarted);
+   * the delivery as it now is, or undefined if it was not failed.
+   */
+  recoverDelivery(
+    tenantId: string,
+    deliveryId: string,
+    at: number,
+    sweepAt: number,
+  ): Promise<DeliverySummary | undefined>;
+  /**
+   * Pending deliveries and unsent events whose `sweepAt` has passed. With `everything` (the local runtime's
+   * start, whose queues are new): every pending delivery and every event, whatever its `sweepAt`.
+   */
+  listSweepable(now: number, limit: number, everything?: boolean): Promise<Sweepable[]>;
+  /** Moves a pending delivery's `sweepAt` forward if it still equals `expected`. */
+  rescheduleSweep(tenantId: string, deliveryId: string, expected: number, next: number): Promise<boolean>;
 }
 
+/** The whole store, as the service builds it; each use case asks only for the ports it needs. */
+export type WebhookStore = EndpointStore & EventStore & DeliveryStore;
+
 export interface DeliveryQueues {
-  /** Sends to the FIFO delivery queue: group = endpoint id, deduplication id = delivery id + attempt. */
+  /**
+   * Sends to the FIFO delivery queue in order: group = endpoint id, deduplication id = delivery, round
+   * and attempt.
+   */
   enqueue(messages: readonly DeliveryMessage[]): Promise<void>;
-  /** Sends to the standard retry queue with a message timer (0 to 900 s). */
-  delay(message: DeliveryMessage, delaySeconds: number): Promise<void>;
-  /** Sends a finally failed delivery to the DLQ. */
-  deadLetter(message: DeliveryMessage, reason: string): Promise<void>;
-  /** Sets a received delivery-queue message's visibility timeout (holds its group). */
-  hold(receiptHandle: string, seconds: number): Promise<void>;
+  /** Holds a message on the retry queue until `dueAt` and then puts it back in its endpoint's group. */
+  delay(message: DeliveryMessage & { readonly dueAt: number }): Promise<void>;
+  /** Sends a delivery given up on to the DLQ, with the reason. */
+  deadLetter(message: DeliveryMessage | { readonly raw: string }, reason: string): Promise<void>;
+  /** Hides a received delivery-queue message until about `until` (epoch ms): it holds its group. */
+  holdUntil(receiptHandle: string, until: number): Promise<void>;
 }
 
 export interface HttpResponseSummary {
   readonly status: number;
-  /** First 4 KB of the body. */
+  /** At most 4 KB of the body, decoded as UTF-8 and cut to 4 KB of UTF-8. */
   readonly body: string;
   readonly retryAfter?: string;
 }

@@ -1,16 +1,16 @@
 import { serializeEnvelope } from './envelope';
-import { ValidationError } from './errors';
+import { PayloadTooLargeError, ValidationError } from './errors';
 import { selectEndpoints } from './fanout';
 import { newId } from './ids';
 import { nextAttemptMessage } from './messages';
-import { type DeliveryMessage, newDelivery, type StoredEvent } from './model';
-import type { Clock, DeliveryQueues, WebhookStore } from './ports';
+import { type Endpoint, newDelivery, type StoredEvent } from './model';
+import type { Clock, DeliveryQueues, EndpointStore, EventStore } from './ports';
 import type { PublishEventInput } from './schemas';
 import type { ServiceSettings } from './settings';
 
 export interface PublishDeps {
-  readonly store: WebhookStore;
-  readonly queues: DeliveryQueues;
+  readonly store: Pick<EndpointStore, 'listTenantEndpoints'> & EventStore;
+  readonly queues: Pick<DeliveryQueues, 'enqueue'>;
   readonly clock: Clock;
   readonly settings: ServiceSettings;
 }
@@ -21,13 +21,31 @@ export interface PublishResult {
   readonly body: { id: string; deliveries: { id: string; endpointId: string }[] };
 }
 
+/** The stored envelope may not exceed this (the body limit, after re-serialization). */
+export const MAX_ENVELOPE_BYTES = 256 * 1024;
+
 /**
- * Stores an event and one delivery per subscribed endpoint in one transaction, then queues one message
- * per delivery. Answers only once both are durable. If queueing fails the caller gets an error (503) and
- * the deliveries stay pending in the table: a retry with the same `id` re-queues them, and so does the
- * sweeper if the caller never retries.
+ * A repeat of an id within this long of the first publish re-sends its messages: SQS drops copies with
+ * the same deduplication id for 5 minutes, so a resend can only fill in what a failed call never sent.
  */
-export async function publishEvent(deps: PublishDeps, input: PublishEventInput): Promise<PublishResult> {
+const RESEND_WINDOW_MS = 4 * 60_000;
+/** A send that failed is retried by the sweeper after this long if the caller does not retry first. */
+const UNSENT_SWEEP_DELAY_MS = 30_000;
+
+/**
+ * Publishes one event: reads the tenant's endpoints, writes the event with a conditional put (the
+ * idempotency check; no delivery records yet), then queues one message per subscribed endpoint carrying
+ * the envelope. Answers only once both are durable.
+ *
+ * If the send fails the caller gets an error (503), the event is marked unsent and the sweeper sends it
+ * if the caller does not retry; a retry with the same `id` sends it at once. Copies are dropped by SQS's
+ * deduplication (same delivery, round and attempt within 5 minutes).
+ */
+export async function publishEvent(
+  deps: PublishDeps,
+  input: PublishEventInput,
+  endpointsOf?: (tenantId: string) => Promise<Endpoint[]>,
+): Promise<PublishResult> {
   const { store, queues, clock, settings } = deps;
   if (!settings.catalog.has(input.type)) {
     throw ValidationError.of('type', `"${input.type}" is not in the event catalog (GET /v1/event-types)`);
@@ -35,8 +53,16 @@ export async function publishEvent(deps: PublishDeps, input: PublishEventInput):
   const now = clock.now();
   const eventId = input.id ?? newId('evt', now);
   const createdAt = new Date(now).toISOString();
-  const endpoints = selectEndpoints(await store.listTenantEndpoints(input.tenantId), input.type);
-
+  const body = serializeEnvelope({ id: eventId, type: input.type, createdAt, data: input.data });
+  // Numbers re-serialize longer than they were sent (1e20 becomes 21 digits): check what is stored.
+  if (Buffer.byteLength(body, 'utf8') > MAX_ENVELOPE_BYTES) {
+    throw new PayloadTooLargeError(
+      MAX_ENVELOPE_BYTES,
+      `the event envelope would be ${Buffer.byteLength(body, 'utf8')} bytes once serialized; at most ${MAX_ENVELOPE_BYTES} are allowed`,
+    );
+  }
+  const all = await (endpointsOf ?? ((t) => store.listTenantEndpoints(t)))(input.tenantId);
+  const endpoints = selectEndpoints(all, input.type);
   const deliveries = endpoints.map((endpoint) =>
     newDelivery({ tenantId: input.tenantId, eventId, eventType: input.type, endpointId: endpoint.id }, now),
   );
@@ -44,42 +70,66 @@ export async function publishEvent(deps: PublishDeps, input: PublishEventInput):
     id: eventId,
     tenantId: input.tenantId,
     type: input.type,
-    body: serializeEnvelope({ id: eventId, type: input.type, createdAt, data: input.data }),
+    body,
     createdAt,
     deliveries: deliveries.map((d) => ({ id: d.id, endpointId: d.endpointId })),
   };
 
-  const outcome = await store.createEvent(event, deliveries, now + settings.sweepGraceMs);
-  if (outcome === 'exists') return republish(deps, input.tenantId, eventId);
+  if ((await store.putEvent(event)) === 'exists') return republish(deps, input.tenantId, eventId, all);
 
-  const ordering = new Map(endpoints.map((ep) => [ep.id, ep]));
-  await queues.enqueue(
-    deliveries.map((d) => nextAttemptMessage(d, ordering.get(d.endpointId)!.ordering, event)),
-  );
+  const ordering = new Map(endpoints.map((ep) => [ep.id, ep.ordering]));
+  try {
+    await queues.enqueue(deliveries.map((d) => nextAttemptMessage(d, ordering.get(d.endpointId)!, event)));
+  } catch (error) {
+    await store.markUnsent(input.tenantId, eventId, now + UNSENT_SWEEP_DELAY_MS).catch(() => undefined);
+    throw error;
+  }
   return { status: 202, body: { id: eventId, deliveries: [...event.deliveries] } };
 }
 
 /**
- * An id seen before: nothing new is created and the original answer is returned. First attempts that
- * never started are queued again, in case the earlier call failed between the table and the queue; the
- * FIFO deduplication id (delivery id + attempt) and the attempt check make a second copy harmless.
+ * An id seen before: nothing new is created and the original answer is returned. If the first call may
+ * not have sent every message (it failed, or it is recent enough that SQS still deduplicates), they are
+ * sent again: a copy of one that did go out is dropped by SQS.
  */
-async function republish(deps: PublishDeps, tenantId: string, eventId: string): Promise<PublishResult> {
+async function republish(
+  deps: PublishDeps,
+  tenantId: string,
+  eventId: string,
+  endpoints: readonly Endpoint[],
+): Promise<PublishResult> {
   const event = await deps.store.getEvent(tenantId, eventId);
   if (!event) throw new Error(`event ${eventId} reported as existing but not found`);
-  const unstarted = (await deps.store.getDeliveries(event.deliveries.map((d) => d.id))).filter(
-    (d) => d.status === 'pending' && d.attemptCount === 0,
-  );
-  if (unstarted.length > 0) {
-    // One read of the tenant's endpoints, not one per delivery. A deleted endpoint's delivery is left to
-    // the sweeper, which queues it so that the attempt records why it failed.
-    const endpoints = new Map((await deps.store.listTenantEndpoints(tenantId)).map((ep) => [ep.id, ep]));
-    const messages: DeliveryMessage[] = [];
-    for (const delivery of unstarted) {
-      const endpoint = endpoints.get(delivery.endpointId);
-      if (endpoint) messages.push(nextAttemptMessage(delivery, endpoint.ordering, event));
-    }
-    await deps.queues.enqueue(messages);
-  }
+  const age = deps.clock.now() - Date.parse(event.createdAt);
+  if (event.unsent || age < RESEND_WINDOW_MS) await sendFirstAttempts(deps, event, endpoints);
   return { status: 200, body: { id: event.id, deliveries: [...event.deliveries] } };
+}
+
+/**
+ * Sends the first-attempt message of each of an event's deliveries whose endpoint still exists, then
+ * clears the event's unsent mark. A deleted endpoint's delivery is not sent: there is nothing to send to.
+ */
+export async function sendFirstAttempts(
+  deps: PublishDeps,
+  event: StoredEvent,
+  endpoints: readonly Endpoint[],
+  skip: ReadonlySet<string> = new Set(),
+): Promise<void> {
+  const byId = new Map(endpoints.map((ep) => [ep.id, ep]));
+  const messages = event.deliveries.flatMap((d) => {
+    const endpoint = byId.get(d.endpointId);
+    if (!endpoint || skip.has(d.id)) return [];
+    const delivery = {
+      id: d.id,
+      tenantId: event.tenantId,
+      eventId: event.id,
+      eventType: event.type,
+      endpointId: d.endpointId,
+      createdAt: event.createdAt,
+      attemptCount: 0,
+    };
+    return [nextAttemptMessage(delivery, endpoint.ordering, event)];
+  });
+  await deps.queues.enqueue(messages);
+  if (event.unsent) await deps.store.clearUnsent(event.tenantId, event.id);
 }

@@ -125,8 +125,15 @@ export const ListDeliveriesQuerySchema = z
       .optional(),
     eventId: callerId.optional(),
     status: z.enum(['pending', 'succeeded', 'failed']).optional(),
+    since: z.iso
+      .datetime({ offset: true, message: 'must be an ISO-8601 date-time, e.g. 2026-11-20T00:00:00Z' })
+      .optional(),
   })
-  .refine((q) => (q.endpointId === undefined) !== (q.eventId === undefined), {
-    message: 'give exactly one of endpointId or eventId',
+  .refine((q) => q.endpointId === undefined || q.eventId === undefined, {
+    message: 'give at most one of endpointId or eventId',
     path: ['endpointId'],
+  })
+  .refine((q) => q.endpointId !== undefined || q.eventId !== undefined || q.status !== undefined, {
+    message: 'give endpointId, eventId, or status (pending or failed) to list a whole tenant',
+    path: ['status'],
   });

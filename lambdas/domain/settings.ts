@@ -15,6 +15,8 @@ export interface ServiceSettings {
   readonly retentionDays: number;
   readonly catalog: EventCatalog;
   readonly maxEndpointsPerTenant: number;
+  /** How long the delivery path may use a cached endpoint record (0: read it for every attempt). */
+  readonly endpointCacheTtlMs?: number;
   /** Lets endpoints use http:// and private addresses (local development only). */
   readonly allowInsecureTargets: boolean;
 }

@@ -1,23 +1,29 @@
 import { nextAttemptMessage } from './messages';
 import type { DeliveryMessage, Endpoint } from './model';
-import type { Clock, DeliveryQueues, WebhookStore } from './ports';
-import { planHop } from './retry-policy';
+import type { Clock, DeliveryQueues, DeliveryStore, EndpointStore, EventStore } from './ports';
+import { sendFirstAttempts } from './publish';
 import type { ServiceSettings } from './settings';
 
 export interface SweepDeps {
-  readonly store: WebhookStore;
-  readonly queues: DeliveryQueues;
+  readonly store: Pick<DeliveryStore, 'listSweepable' | 'rescheduleSweep' | 'getDeliveries'> &
+    Pick<EndpointStore, 'getEndpoint' | 'listTenantEndpoints'> &
+    EventStore;
+  readonly queues: Pick<DeliveryQueues, 'enqueue' | 'delay'>;
   readonly clock: Clock;
   readonly settings: ServiceSettings;
 }
 
 /**
- * Finds pending deliveries whose message should have been processed by now (`sweepAt` passed) and queues
- * them again: a crash between the table write and the queue send, or a lost retry hop, ends here rather
- * than in silence. A copy of a message that was only slow is harmless: the attempt check skips it.
+ * The safety net for work no message carries any more:
+ * - an event whose publish failed between the table and the queue (marked unsent) and whose caller did
+ *   not retry: its first attempts are sent;
+ * - a delivery waiting for a retry whose `sweepAt` passed (its retry message was lost, or dead-lettered
+ *   by the retry queue's redrive): its next attempt is queued again.
+ * A copy of a message that was only slow is harmless: a message seen before reads its delivery's state
+ * and skips an attempt already made.
  *
- * `everything` re-queues every pending delivery regardless of `sweepAt`; the local runtime uses it at
- * start, when its in-memory queues are new and so certainly hold none of them.
+ * `everything` takes every sweepable item regardless of `sweepAt`; the local runtime uses it at start,
+ * when its in-memory queues are new and so certainly hold none of them.
  */
 export async function sweep(
   deps: SweepDeps,
@@ -25,33 +31,60 @@ export async function sweep(
 ): Promise<{ requeued: number }> {
   const { store, queues, clock, settings } = deps;
   const now = clock.now();
-  // `everything` takes every pending delivery at once: after a restart none of them may be left for later.
   const limit = options.everything ? Number.MAX_SAFE_INTEGER : (options.limit ?? 500);
-  const due = await store.listSweepable(options.everything ? Number.MAX_SAFE_INTEGER : now, limit);
+  const due = await store.listSweepable(now, limit, options.everything ?? false);
   if (due.length === 0) return { requeued: 0 };
 
+  // Events in publish order; a delivery with a record was sent (it has an outcome), so is not sent again.
+  const events = due
+    .flatMap((i) => (i.kind === 'event' ? [i.event] : []))
+    .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+  const tenants = new Map<string, Endpoint[]>();
+  for (const event of events) {
+    const recorded = await store.getDeliveries(
+      event.tenantId,
+      event.deliveries.map((d) => d.id),
+    );
+    if (recorded.length === event.deliveries.length && !event.unsent) continue;
+    if (!tenants.has(event.tenantId))
+      tenants.set(event.tenantId, await store.listTenantEndpoints(event.tenantId));
+    await sendFirstAttempts(
+      { store, queues, clock, settings },
+      event,
+      tenants.get(event.tenantId)!,
+      new Set(recorded.map((d) => d.id)),
+    );
+  }
+
   // Publish order within each endpoint: ids sort by creation time.
-  due.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const deliveries = due
+    .flatMap((i) => (i.kind === 'delivery' ? [i] : []))
+    .sort((a, b) => (a.delivery.id < b.delivery.id ? -1 : a.delivery.id > b.delivery.id ? 1 : 0));
   const endpoints = new Map<string, Endpoint | undefined>();
   const ready: DeliveryMessage[] = [];
-  for (const delivery of due) {
+  for (const { delivery } of deliveries) {
     const key = `${delivery.tenantId}/${delivery.endpointId}`;
     if (!endpoints.has(key))
       endpoints.set(key, await store.getEndpoint(delivery.tenantId, delivery.endpointId));
-    const message = nextAttemptMessage(delivery, endpoints.get(key)?.ordering ?? 'sequential');
+    const event = await store.getEvent(delivery.tenantId, delivery.eventId);
+    const message = nextAttemptMessage(
+      delivery,
+      endpoints.get(key)?.ordering ?? 'sequential',
+      event,
+      delivery.round ?? 0,
+    );
     const dueAt = delivery.nextAttemptAt ?? now;
-    const hop = planHop(dueAt, now);
-    if (hop.kind === 'delay') await queues.delay({ ...message, dueAt }, hop.seconds);
+    if (dueAt > now) await queues.delay({ ...message, dueAt });
     else ready.push(message);
   }
   await queues.enqueue(ready);
 
   // Back off for deliveries that were only stuck behind a backlog, so they are not copied every tick.
   // Never earlier than it was: a delivery waiting hours for its retry keeps its later sweep time.
-  await inParallel(due, SWEEP_WRITES_IN_FLIGHT, (delivery) => {
+  await inParallel(deliveries, SWEEP_WRITES_IN_FLIGHT, ({ delivery, sweepAt }) => {
     const created = Date.parse(delivery.createdAt);
-    const next = Math.max(now + Math.max(settings.sweepGraceMs, now - created), delivery.sweepAt ?? 0);
-    return store.rescheduleSweep(delivery.id, delivery.sweepAt ?? 0, next);
+    const next = Math.max(now + Math.max(settings.sweepGraceMs, now - created), sweepAt);
+    return store.rescheduleSweep(delivery.tenantId, delivery.id, sweepAt, next);
   });
   return { requeued: due.length };
 }

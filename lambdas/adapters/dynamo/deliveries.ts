@@ -1,0 +1,405 @@
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ValidationError } from '../../domain/errors';
+import { deliveryIdFloor, endpointOfDelivery } from '../../domain/ids';
+import type { Attempt, Delivery, DeliveryRef, DeliverySummary } from '../../domain/model';
+import type {
+  AttemptRecord,
+  DeliveryQuery,
+  DeliveryState,
+  DeliveryStore,
+  Page,
+  Sweepable,
+} from '../../domain/ports';
+import { callAws } from '../aws-errors';
+import { sweepable } from './sweepable';
+import { decodeCursor, encodeCursor, type Item, keys, strip, sweepShard, type Table } from './table';
+
+/** Partition key of the sparse `status` index: a tenant's deliveries that are pending or failed. */
+const statusKey = (tenantId: string, status: string) => `${tenantId}#${status}`;
+
+function summaryOf(item: Item): DeliverySummary {
+  const last = item.last as DeliverySummary['lastAttempt'] | undefined;
+  const { round: _round, ...rest } = strip<Delivery & { round?: number }>(item)!;
+  return { ...rest, ...(last ? { lastAttempt: last } : {}) };
+}
+
+/** Builds `SET a = :a, ... REMOVE b, ...` with every name escaped (several are reserved words). */
+function updateOf(set: Item, remove: readonly string[] = [], raw: readonly string[] = []) {
+  const names: Record<string, string> = {};
+  const values: Item = {};
+  const parts = Object.entries(set).map(([name, value], i) => {
+    names[`#s${i}`] = name;
+    values[`:s${i}`] = value;
+    return `#s${i} = :s${i}`;
+  });
+  const removed = remove.map((name, i) => {
+    names[`#r${i}`] = name;
+    return `#r${i}`;
+  });
+  const expression =
+    `SET ${[...parts, ...raw].join(', ')}` + (removed.length ? ` REMOVE ${removed.join(', ')}` : '');
+  return { expression, names, values };
+}
+
+/**
+ * Deliveries in their endpoint's partition (`DL#<id>`), each with its first attempt inline and later
+ * attempts as small items of their own (`AT#<id>#<n>`), so no item grows with retries or recovers. The
+ * sparse `status` index holds a tenant's pending and failed deliveries; `sweep` those waiting for a retry.
+ */
+export class DynamoDeliveries implements Omit<DeliveryStore, 'listSweepable'> {
+  constructor(private readonly table: Table) {}
+
+  listSweepable(now: number, limit: number, everything = false): Promise<Sweepable[]> {
+    return sweepable(this.table, now, limit, everything);
+  }
+
+  private key(tenantId: string, deliveryId: string) {
+    const endpointId = endpointOfDelivery(deliveryId);
+    return endpointId ? keys.delivery(tenantId, endpointId, deliveryId) : undefined;
+  }
+
+  private identity(ref: DeliveryRef): Item {
+    return {
+      kind: 'delivery',
+      id: ref.id,
+      tenantId: ref.tenantId,
+      eventId: ref.eventId,
+      eventType: ref.eventType,
+      endpointId: ref.endpointId,
+      createdAt: ref.createdAt,
+      ...(ref.replayOf ? { replayOf: ref.replayOf } : {}),
+    };
+  }
+
+  async createDelivery(delivery: Delivery, sweepAt: number): Promise<void> {
+    const { attempts: _attempts, nextAttemptAt, ...rest } = delivery;
+    const now = this.table.now();
+    await callAws('dynamodb', () =>
+      this.table.doc.send(
+        new PutCommand({
+          TableName: this.table.name,
+          Item: {
+            ...keys.delivery(delivery.tenantId, delivery.endpointId, delivery.id),
+            ...rest,
+            kind: 'delivery',
+            ...(nextAttemptAt !== undefined ? { nextAttemptAt } : {}),
+            attemptOffset: 0,
+            round: 0,
+            stPk: statusKey(delivery.tenantId, 'pending'),
+            stSk: delivery.id,
+            sweepPk: sweepShard(delivery.id),
+            sweepAt,
+            expiresAt: this.table.expiresAt(now),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+  }
+
+  async recordAttempt(ref: DeliveryRef, record: AttemptRecord): Promise<boolean> {
+    const { attempt, status } = record;
+    const now = this.table.now();
+    const key = keys.delivery(ref.tenantId, ref.endpointId, ref.id);
+    if (attempt.number > 1) {
+      // Written first and idempotent: a crash after it repeats the attempt, never loses its record.
+      await this.table.ifConditionHolds(() =>
+        this.table.doc.send(
+          new PutCommand({
+            TableName: this.table.name,
+            Item: {
+              ...keys.attempt(ref.tenantId, ref.endpointId, ref.id, attempt.number),
+              kind: 'attempt',
+              ...attempt,
+              expiresAt: this.table.expiresAt(now),
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+    }
+    const set: Item = {
+      ...this.identity(ref),
+      status,
+      attemptCount: attempt.number,
+      attemptOffset: record.attemptOffset,
+      updatedAt: new Date(now).toISOString(),
+      last: {
+        startedAt: attempt.startedAt,
+        ...(attempt.responseStatus !== undefined ? { responseStatus: attempt.responseStatus } : {}),
+        ...(attempt.errorClass ? { errorClass: attempt.errorClass } : {}),
+      },
+      expiresAt: this.table.expiresAt(now),
+      ...(attempt.number === 1 ? { a1: attempt } : {}),
+    };
+    const remove: string[] = [];
+    if (status === 'pending') {
+      Object.assign(set, {
+        nextAttemptAt: record.nextAttemptAt,
+        sweepPk: sweepShard(ref.id),
+        sweepAt: record.sweepAt,
+        stPk: statusKey(ref.tenantId, 'pending'),
+        stSk: ref.id,
+      });
+      remove.push('failureReason');
+    } else {
+      remove.push('nextAttemptAt', 'sweepPk', 'sweepAt');
+      if (status === 'failed') {
+        Object.assign(set, {
+          failureReason: record.failureReason,
+          stPk: statusKey(ref.tenantId, 'failed'),
+          stSk: ref.id,
+        });
+      } else remove.push('stPk', 'stSk', 'failureReason');
+    }
+    const u = updateOf(set, remove, ['#round = if_not_exists(#round, :zero)']);
+    return this.table.ifConditionHolds(() =>
+      this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: key,
+          UpdateExpression: u.expression,
+          ConditionExpression: 'attribute_not_exists(pk) OR (#st = :pending AND #count < :n)',
+          ExpressionAttributeNames: {
+            ...u.names,
+            '#st': 'status',
+            '#count': 'attemptCount',
+            '#round': 'round',
+          },
+          ExpressionAttributeValues: { ...u.values, ':pending': 'pending', ':n': attempt.number, ':zero': 0 },
+        }),
+      ),
+    );
+  }
+
+  async failDelivery(ref: DeliveryRef, reason: string, attemptOffset: number): Promise<boolean> {
+    const now = this.table.now();
+    const u = updateOf(
+      {
+        ...this.identity(ref),
+        status: 'failed',
+        failureReason: reason,
+        updatedAt: new Date(now).toISOString(),
+        stPk: statusKey(ref.tenantId, 'failed'),
+        stSk: ref.id,
+        expiresAt: this.table.expiresAt(now),
+      },
+      ['nextAttemptAt', 'sweepPk', 'sweepAt'],
+      [
+        '#count = if_not_exists(#count, :zero)',
+        '#off = if_not_exists(#off, :off)',
+        '#round = if_not_exists(#round, :zero)',
+      ],
+    );
+    return this.table.ifConditionHolds(() =>
+      this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: keys.delivery(ref.tenantId, ref.endpointId, ref.id),
+          UpdateExpression: u.expression,
+          ConditionExpression: 'attribute_not_exists(pk) OR #st = :pending',
+          ExpressionAttributeNames: {
+            ...u.names,
+            '#st': 'status',
+            '#count': 'attemptCount',
+            '#off': 'attemptOffset',
+            '#round': 'round',
+          },
+          ExpressionAttributeValues: {
+            ...u.values,
+            ':pending': 'pending',
+            ':zero': 0,
+            ':off': attemptOffset,
+          },
+        }),
+      ),
+    );
+  }
+
+  async recoverDelivery(tenantId: string, deliveryId: string, at: number, sweepAt: number) {
+    const key = this.key(tenantId, deliveryId);
+    if (!key) return undefined;
+    try {
+      const out = await callAws('dynamodb', () =>
+        this.table.doc.send(
+          new UpdateCommand({
+            TableName: this.table.name,
+            Key: key,
+            UpdateExpression:
+              'SET #st = :pending, attemptOffset = attemptCount, nextAttemptAt = :at, sweepPk = :shard, ' +
+              'sweepAt = :sweep, stPk = :stPk, stSk = :id, updatedAt = :u, expiresAt = :exp, ' +
+              '#round = if_not_exists(#round, :zero) + :one REMOVE failureReason',
+            ConditionExpression: '#st = :failed',
+            ExpressionAttributeNames: { '#st': 'status', '#round': 'round' },
+            ExpressionAttributeValues: {
+              ':pending': 'pending',
+              ':failed': 'failed',
+              ':at': at,
+              ':shard': sweepShard(deliveryId),
+              ':sweep': sweepAt,
+              ':stPk': statusKey(tenantId, 'pending'),
+              ':id': deliveryId,
+              ':u': new Date(at).toISOString(),
+              ':exp': this.table.expiresAt(at),
+              ':zero': 0,
+              ':one': 1,
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return out.Attributes
+        ? { ...summaryOf(out.Attributes), round: out.Attributes.round as number }
+        : undefined;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return undefined;
+      throw error;
+    }
+  }
+
+  async getDelivery(tenantId: string, deliveryId: string): Promise<Delivery | undefined> {
+    const key = this.key(tenantId, deliveryId);
+    if (!key) return undefined;
+    const [out, attempts] = await Promise.all([
+      callAws('dynamodb', () =>
+        this.table.doc.send(new GetCommand({ TableName: this.table.name, Key: key, ConsistentRead: true })),
+      ),
+      this.laterAttempts(key.pk, deliveryId),
+    ]);
+    if (!out.Item || this.table.expired(out.Item)) return undefined;
+    const { lastAttempt: _last, ...summary } = summaryOf(out.Item);
+    const first = out.Item.a1 as Attempt | undefined;
+    return { ...summary, attempts: [...(first ? [first] : []), ...attempts] };
+  }
+
+  private async laterAttempts(pk: string, deliveryId: string): Promise<Attempt[]> {
+    const attempts: Attempt[] = [];
+    let start: Item | undefined;
+    do {
+      const out = await callAws('dynamodb', () =>
+        this.table.doc.send(
+          new QueryCommand({
+            TableName: this.table.name,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :at)',
+            ExpressionAttributeValues: { ':pk': pk, ':at': `AT#${deliveryId}#` },
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      for (const item of out.Items ?? []) attempts.push(strip<Attempt>(item)!);
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return attempts;
+  }
+
+  async getDeliveries(tenantId: string, deliveryIds: readonly string[]): Promise<DeliverySummary[]> {
+    const keyList = deliveryIds.flatMap((id) => {
+      const key = this.key(tenantId, id);
+      return key ? [key] : [];
+    });
+    return (await this.table.batchGet(keyList)).map(summaryOf);
+  }
+
+  async getDeliveryState(tenantId: string, deliveryId: string): Promise<DeliveryState | undefined> {
+    const key = this.key(tenantId, deliveryId);
+    if (!key) return undefined;
+    const out = await callAws('dynamodb', () =>
+      this.table.doc.send(
+        new GetCommand({
+          TableName: this.table.name,
+          Key: key,
+          ConsistentRead: true,
+          ProjectionExpression: '#st, attemptCount, nextAttemptAt, attemptOffset, updatedAt',
+          ExpressionAttributeNames: { '#st': 'status' },
+        }),
+      ),
+    );
+    return out.Item as DeliveryState | undefined;
+  }
+
+  async listDeliveries(query: DeliveryQuery): Promise<Page<DeliverySummary>> {
+    const from = query.since !== undefined ? deliveryIdFloor(query.since) : 'dlv_';
+    if (query.endpointId !== undefined) return this.listForEndpoint(query, query.endpointId, from);
+    if (query.status !== 'pending' && query.status !== 'failed') {
+      throw ValidationError.of(
+        'status',
+        'without endpointId or eventId, list deliveries by status pending or failed',
+      );
+    }
+    const pk = statusKey(query.tenantId, query.status);
+    const out = await callAws('dynamodb', () =>
+      this.table.doc.send(
+        new QueryCommand({
+          TableName: this.table.name,
+          IndexName: 'status',
+          KeyConditionExpression: 'stPk = :pk AND stSk >= :from',
+          ExpressionAttributeValues: { ':pk': pk, ':from': from },
+          ScanIndexForward: false,
+          Limit: query.limit,
+          ExclusiveStartKey: decodeCursor(query.cursor, {
+            partition: { stPk: pk },
+            keys: ['stPk', 'stSk', 'pk', 'sk'],
+            sortPrefix: { stSk: 'dlv_', pk: 'EP#', sk: 'DL#' },
+          }),
+        }),
+      ),
+    );
+    // The index is keys-only and eventually consistent: read the items, keep those still in that status.
+    const found = (out.Items ?? []).map((i) => ({ pk: i.pk, sk: i.sk }));
+    const byKey = new Map((await this.table.batchGet(found)).map((i) => [`${i.pk}/${i.sk}`, i]));
+    const items = found
+      .map((k) => byKey.get(`${k.pk}/${k.sk}`))
+      .filter((i): i is Item => i !== undefined && i.status === query.status)
+      .map(summaryOf);
+    const cursor = encodeCursor(out.LastEvaluatedKey);
+    return { items, ...(cursor ? { cursor } : {}) };
+  }
+
+  private async listForEndpoint(query: DeliveryQuery, endpointId: string, from: string) {
+    const pk = keys.endpointPartition(query.tenantId, endpointId);
+    const out = await callAws('dynamodb', () =>
+      this.table.doc.send(
+        new QueryCommand({
+          TableName: this.table.name,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: {
+            ':pk': pk,
+            ':from': `DL#${from}`,
+            ':to': 'DL#~',
+            ':now': Math.floor(this.table.now() / 1000),
+            ...(query.status ? { ':status': query.status } : {}),
+          },
+          FilterExpression: `expiresAt > :now${query.status ? ' AND #st = :status' : ''}`,
+          ...(query.status ? { ExpressionAttributeNames: { '#st': 'status' } } : {}),
+          ScanIndexForward: false,
+          Limit: query.limit,
+          ExclusiveStartKey: decodeCursor(query.cursor, {
+            partition: { pk },
+            keys: ['pk', 'sk'],
+            sortPrefix: { sk: 'DL#dlv_' },
+          }),
+        }),
+      ),
+    );
+    const cursor = encodeCursor(out.LastEvaluatedKey);
+    return { items: (out.Items ?? []).map(summaryOf), ...(cursor ? { cursor } : {}) };
+  }
+
+  async rescheduleSweep(tenantId: string, deliveryId: string, expected: number, next: number) {
+    const key = this.key(tenantId, deliveryId);
+    if (!key) return false;
+    return this.table.ifConditionHolds(() =>
+      this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: key,
+          UpdateExpression: 'SET sweepAt = :next',
+          ConditionExpression: 'sweepAt = :expected AND #st = :pending',
+          ExpressionAttributeNames: { '#st': 'status' },
+          ExpressionAttributeValues: { ':next': next, ':expected': expected, ':pending': 'pending' },
+        }),
+      ),
+    );
+  }
+}

@@ -1,0 +1,66 @@
+import type { Attempt, Endpoint } from './model';
+import type { Clock, HttpOutcome, HttpSender } from './ports';
+import { deliveryHeaders, redactSignature } from './request';
+import type { ServiceSettings } from './settings';
+
+/** Success is any 2xx; redirects are not followed, so 3xx is a failure like every other status. */
+export function isSuccess(outcome: HttpOutcome): boolean {
+  return outcome.kind === 'response' && outcome.response.status >= 200 && outcome.response.status < 300;
+}
+
+export interface AttemptDeps {
+  readonly http: HttpSender;
+  readonly clock: Clock;
+  readonly settings: Pick<ServiceSettings, 'brand' | 'signatureScheme' | 'deliveryTimeoutMs'>;
+}
+
+export interface AttemptResult {
+  readonly attempt: Attempt;
+  readonly outcome: HttpOutcome;
+  /** Epoch ms the answer (or the error) came. */
+  readonly finished: number;
+}
+
+/**
+ * One attempt: sign the envelope for the endpoint's current secrets, POST it, and describe what happened
+ * as the deliveries log records it (headers as sent, signatures masked). The delivery path and nothing
+ * else sends requests to receivers.
+ */
+export async function makeAttempt(
+  deps: AttemptDeps,
+  input: {
+    readonly endpoint: Pick<Endpoint, 'url' | 'secrets'>;
+    readonly deliveryId: string;
+    readonly eventType: string;
+    readonly body: string;
+    readonly number: number;
+  },
+): Promise<AttemptResult> {
+  const { http, clock, settings } = deps;
+  const started = clock.now();
+  const headers = deliveryHeaders({
+    scheme: settings.signatureScheme,
+    brand: settings.brand,
+    body: input.body,
+    eventType: input.eventType,
+    deliveryId: input.deliveryId,
+    secrets: input.endpoint.secrets,
+    now: started,
+  });
+  const outcome = await http.post(input.endpoint.url, headers, input.body, settings.deliveryTimeoutMs);
+  const finished = clock.now();
+  const attempt: Attempt = {
+    number: input.number,
+    startedAt: new Date(started).toISOString(),
+    durationMs: finished - started,
+    requestHeaders: redactSignature(headers, settings.brand),
+    ...(outcome.kind === 'response'
+      ? {
+          responseStatus: outcome.response.status,
+          responseBody: outcome.response.body,
+          ...(isSuccess(outcome) ? {} : { errorClass: 'http_status' as const }),
+        }
+      : { errorClass: outcome.errorClass, errorMessage: outcome.message }),
+  };
+  return { attempt, outcome, finished };
+}
