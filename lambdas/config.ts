@@ -13,6 +13,7 @@ export const DEFAULTS = {
   retentionDays: 30,
   sweepGrace: '15m',
   maxEndpointsPerTenant: 50,
+  endpointCacheTtl: '5s',
 } as const;
 
 const booleanFlag = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -34,7 +35,8 @@ const EnvSchema = z.object({
   DELIVERY_TIMEOUT: z.string().default(DEFAULTS.deliveryTimeout),
   RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(DEFAULTS.retentionDays),
   SWEEP_GRACE: z.string().default(DEFAULTS.sweepGrace),
-  MAX_ENDPOINTS_PER_TENANT: z.coerce.number().int().min(1).max(99).default(DEFAULTS.maxEndpointsPerTenant),
+  MAX_ENDPOINTS_PER_TENANT: z.coerce.number().int().min(1).max(500).default(DEFAULTS.maxEndpointsPerTenant),
+  ENDPOINT_CACHE_TTL: z.string().default(DEFAULTS.endpointCacheTtl),
   ALLOW_INSECURE_TARGETS: booleanFlag.default(false),
   /** JSON array of `{ type, description }`; the YumKiosk catalog when unset. */
   EVENT_CATALOG: z.string().optional(),
@@ -106,6 +108,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     catalog: new EventCatalog(parseCatalog(e.EVENT_CATALOG)),
     maxEndpointsPerTenant: e.MAX_ENDPOINTS_PER_TENANT,
     allowInsecureTargets: e.ALLOW_INSECURE_TARGETS,
+    endpointCacheTtlMs:
+      e.ENDPOINT_CACHE_TTL === '0' ? 0 : durationVar('ENDPOINT_CACHE_TTL', e.ENDPOINT_CACHE_TTL, 0, 60_000),
   };
   return {
     tableName: e[ENV.tableName] as string,

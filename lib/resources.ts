@@ -37,10 +37,12 @@ export interface TableDefinition {
 
 /**
  * Single table. Item layout (see docs/architecture.md):
- * - endpoint: pk `T#<tenant>`, sk `EP#<endpointId>`
- * - event:    pk `EV#<tenant>#<eventId>`, sk `EV`
- * - delivery: pk `DL#<deliveryId>`, sk `DL`, attempts embedded;
- *   gsi1 = deliveries of an endpoint, gsi2 = deliveries of an event, sweep = pending deliveries by due time.
+ * - endpoint:     pk `T#<tenant>`, sk `EP#<endpointId>`; the tenant's endpoint count: sk `META`
+ * - event:        pk `EV#<tenant>#<eventId>`, sk `EV` (body compressed when that saves a write unit)
+ * - delivery:     pk `EP#<tenant>#<endpointId>`, sk `DL#<deliveryId>`, its first attempt inline
+ * - attempt 2+:   pk `EP#<tenant>#<endpointId>`, sk `AT#<deliveryId>#<n>`
+ * Indexes are sparse and written only off the happy path: `status` holds a tenant's pending-retry and
+ * failed deliveries, `sweep` the deliveries waiting for a retry and the events whose send failed.
  */
 export const WEBHOOK_TABLE: TableDefinition = {
   id: 'Webhooks',
@@ -48,15 +50,9 @@ export const WEBHOOK_TABLE: TableDefinition = {
   sortKey: { name: 'sk', type: 'S' },
   globalIndexes: [
     {
-      indexName: 'gsi1',
-      partitionKey: { name: 'gsi1pk', type: 'S' },
-      sortKey: { name: 'gsi1sk', type: 'S' },
-      projection: 'KEYS_ONLY',
-    },
-    {
-      indexName: 'gsi2',
-      partitionKey: { name: 'gsi2pk', type: 'S' },
-      sortKey: { name: 'gsi2sk', type: 'S' },
+      indexName: 'status',
+      partitionKey: { name: 'stPk', type: 'S' },
+      sortKey: { name: 'stSk', type: 'S' },
       projection: 'KEYS_ONLY',
     },
     {

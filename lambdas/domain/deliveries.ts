@@ -1,4 +1,5 @@
 import { ConflictError, NotFoundError, ValidationError } from './errors';
+import { endpointOfDelivery } from './ids';
 import { nextAttemptMessage } from './messages';
 import { type DeliverySummary, type Endpoint, newDelivery, type StoredEvent } from './model';
 import type {
@@ -111,7 +112,11 @@ export async function getDeliveryDetail(
 ) {
   const delivery = await deps.store.getDelivery(tenantId, id);
   if (!delivery) {
-    if (eventIdHint === undefined) throw new NotFoundError(`delivery ${id} not found`);
+    if (eventIdHint === undefined)
+      throw new NotFoundError(
+        `delivery ${id} not found (a delivery has a record once its first attempt is made; until then ` +
+          'GET /v1/deliveries?eventId=<its event> lists it as pending, and so does this route with &eventId=)',
+      );
     const event = await deps.store.getEvent(tenantId, eventIdHint);
     const listed = event && [...event.deliveries, ...(event.replays ?? [])].find((d) => d.id === id);
     if (!event || !listed) throw new NotFoundError(`delivery ${id} not found`);
@@ -161,7 +166,15 @@ export async function replayDelivery(
   id: string,
 ): Promise<{ id: string }> {
   const original = await deps.store.getDelivery(tenantId, id);
-  if (!original) throw new NotFoundError(`delivery ${id} not found`);
+  if (!original) {
+    // No record yet: a delivery of one of the tenant's endpoints that is still queued for its first attempt.
+    const endpointId = endpointOfDelivery(id);
+    if (endpointId && (await deps.store.getEndpoint(tenantId, endpointId)))
+      throw new ConflictError(
+        `delivery ${id} has no outcome yet (queued for its first attempt); wait for it to end`,
+      );
+    throw new NotFoundError(`delivery ${id} not found`);
+  }
   if (original.status === 'pending')
     throw new ConflictError(`delivery ${id} is still pending; wait for it to end`);
   const endpoint = await usableEndpoint(deps, tenantId, original.endpointId);

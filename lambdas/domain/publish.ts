@@ -3,7 +3,7 @@ import { PayloadTooLargeError, ValidationError } from './errors';
 import { selectEndpoints } from './fanout';
 import { newId } from './ids';
 import { nextAttemptMessage } from './messages';
-import { type Endpoint, newDelivery, type StoredEvent } from './model';
+import { type DeliveryMessage, type Endpoint, newDelivery, type StoredEvent } from './model';
 import type { Clock, DeliveryQueues, EndpointStore, EventStore } from './ports';
 import type { PublishEventInput } from './schemas';
 import type { ServiceSettings } from './settings';
@@ -41,12 +41,46 @@ const UNSENT_SWEEP_DELAY_MS = 30_000;
  * if the caller does not retry; a retry with the same `id` sends it at once. Copies are dropped by SQS's
  * deduplication (same delivery, round and attempt within 5 minutes).
  */
-export async function publishEvent(
-  deps: PublishDeps,
+export async function publishEvent(deps: PublishDeps, input: PublishEventInput): Promise<PublishResult> {
+  const endpoints = await deps.store.listTenantEndpoints(input.tenantId);
+  const prepared = prepareEvent(deps, input, endpoints);
+  if ((await deps.store.putEvent(prepared.event)) === 'exists')
+    return republish(deps, input.tenantId, prepared.event.id, endpoints);
+  try {
+    await deps.queues.enqueue(prepared.messages);
+  } catch (error) {
+    await markUnsent(deps, [prepared.event]);
+    throw error;
+  }
+  return accepted(prepared.event);
+}
+
+export function accepted(event: StoredEvent): PublishResult {
+  return { status: 202, body: { id: event.id, deliveries: [...event.deliveries] } };
+}
+
+/** After a failed send: the sweeper sends these events' messages if their callers do not retry first. */
+export async function markUnsent(deps: PublishDeps, events: readonly StoredEvent[]): Promise<void> {
+  const at = deps.clock.now() + UNSENT_SWEEP_DELAY_MS;
+  await Promise.all(events.map((e) => deps.store.markUnsent(e.tenantId, e.id, at).catch(() => undefined)));
+}
+
+export interface PreparedEvent {
+  readonly event: StoredEvent;
+  readonly messages: DeliveryMessage[];
+}
+
+/**
+ * The event record and its first-attempt messages, from the input and the tenant's endpoints: checks the
+ * type against the catalog and the envelope's size (numbers re-serialize longer than they were sent:
+ * `1e20` becomes 21 digits), picks the subscribed endpoints, and names a delivery for each.
+ */
+export function prepareEvent(
+  deps: Pick<PublishDeps, 'clock' | 'settings'>,
   input: PublishEventInput,
-  endpointsOf?: (tenantId: string) => Promise<Endpoint[]>,
-): Promise<PublishResult> {
-  const { store, queues, clock, settings } = deps;
+  tenantEndpoints: readonly Endpoint[],
+): PreparedEvent {
+  const { clock, settings } = deps;
   if (!settings.catalog.has(input.type)) {
     throw ValidationError.of('type', `"${input.type}" is not in the event catalog (GET /v1/event-types)`);
   }
@@ -54,15 +88,14 @@ export async function publishEvent(
   const eventId = input.id ?? newId('evt', now);
   const createdAt = new Date(now).toISOString();
   const body = serializeEnvelope({ id: eventId, type: input.type, createdAt, data: input.data });
-  // Numbers re-serialize longer than they were sent (1e20 becomes 21 digits): check what is stored.
-  if (Buffer.byteLength(body, 'utf8') > MAX_ENVELOPE_BYTES) {
+  const size = Buffer.byteLength(body, 'utf8');
+  if (size > MAX_ENVELOPE_BYTES) {
     throw new PayloadTooLargeError(
       MAX_ENVELOPE_BYTES,
-      `the event envelope would be ${Buffer.byteLength(body, 'utf8')} bytes once serialized; at most ${MAX_ENVELOPE_BYTES} are allowed`,
+      `the event envelope would be ${size} bytes once serialized; at most ${MAX_ENVELOPE_BYTES} are allowed`,
     );
   }
-  const all = await (endpointsOf ?? ((t) => store.listTenantEndpoints(t)))(input.tenantId);
-  const endpoints = selectEndpoints(all, input.type);
+  const endpoints = selectEndpoints(tenantEndpoints, input.type);
   const deliveries = endpoints.map((endpoint) =>
     newDelivery({ tenantId: input.tenantId, eventId, eventType: input.type, endpointId: endpoint.id }, now),
   );
@@ -74,17 +107,8 @@ export async function publishEvent(
     createdAt,
     deliveries: deliveries.map((d) => ({ id: d.id, endpointId: d.endpointId })),
   };
-
-  if ((await store.putEvent(event)) === 'exists') return republish(deps, input.tenantId, eventId, all);
-
-  const ordering = new Map(endpoints.map((ep) => [ep.id, ep.ordering]));
-  try {
-    await queues.enqueue(deliveries.map((d) => nextAttemptMessage(d, ordering.get(d.endpointId)!, event)));
-  } catch (error) {
-    await store.markUnsent(input.tenantId, eventId, now + UNSENT_SWEEP_DELAY_MS).catch(() => undefined);
-    throw error;
-  }
-  return { status: 202, body: { id: eventId, deliveries: [...event.deliveries] } };
+  const messages = deliveries.map((d, i) => nextAttemptMessage(d, endpoints[i]!.ordering, event));
+  return { event, messages };
 }
 
 /**
@@ -92,7 +116,7 @@ export async function publishEvent(
  * not have sent every message (it failed, or it is recent enough that SQS still deduplicates), they are
  * sent again: a copy of one that did go out is dropped by SQS.
  */
-async function republish(
+export async function republish(
   deps: PublishDeps,
   tenantId: string,
   eventId: string,

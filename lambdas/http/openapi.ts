@@ -18,6 +18,12 @@ const OPERATIONS: Record<
     body: PublishEventSchema,
     status: 202,
   },
+  publishEventBatch: {
+    summary:
+      'Publish 1 to 100 events in one call: 207 with one result per event, in order ({status, id, deliveries} or {status, error})',
+    body: z.strictObject({ events: z.array(PublishEventSchema).min(1).max(100) }),
+    status: 207,
+  },
   listEventTypes: { summary: 'List the event catalog', status: 200 },
   createEndpoint: {
     summary: 'Register an endpoint; the answer carries its signing secret, once',

@@ -15,6 +15,7 @@ export interface Route {
 
 export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/v1/events', fn: 'ingest', operation: 'publishEvent' },
+  { method: 'POST', path: '/v1/events/batch', fn: 'ingest', operation: 'publishEventBatch' },
   { method: 'GET', path: '/v1/event-types', fn: 'api', operation: 'listEventTypes' },
   { method: 'POST', path: '/v1/endpoints', fn: 'api', operation: 'createEndpoint' },
   { method: 'GET', path: '/v1/endpoints', fn: 'api', operation: 'listEndpoints' },

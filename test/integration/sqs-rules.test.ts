@@ -6,13 +6,17 @@ import type { Runtime } from '../../local/runtime';
 import { type Receiver, startReceiver } from '../support/receiver';
 import { apiClient, eventually, startTestRuntime } from '../support/runtime';
 
-const message: DeliveryMessage = {
-  v: 1,
+const message: DeliveryMessage & { dueAt: number } = {
+  v: 2,
   deliveryId: 'dlv_x',
   tenantId: 't',
   eventId: 'evt_x',
+  eventType: 'order.created',
   endpointId: 'ep_x',
+  createdAt: new Date().toISOString(),
   attempt: 2,
+  attemptOffset: 0,
+  round: 0,
   ordering: 'sequential',
   dueAt: Date.now() + 3_600_000,
 };
@@ -41,15 +45,26 @@ describe('AWS rules the emulator does not enforce, enforced by us', () => {
     );
     expect(lax.MessageId).toBeDefined();
 
+    // The adapter turns a due time an hour away into a hop of at most 900 s (it records what it sent).
+    const sent: number[] = [];
+    const client = {
+      send: async (command: { input: { DelaySeconds?: number } }) => {
+        if (command.input.DelaySeconds !== undefined) sent.push(command.input.DelaySeconds);
+        return runtime.sqs.send(command as never);
+      },
+    };
+    const now = Date.now();
     const queues = new SqsQueues({
-      client: runtime.sqs,
+      client: client as never,
       deliveryQueueUrl: runtime.queues.deliveryQueueUrl,
       deliveryDlqUrl: runtime.queues.deliveryDlqUrl,
       retryQueueUrl: runtime.queues.retryQueueUrl,
+      now: () => now,
     });
-    await expect(queues.delay(message, 901)).rejects.toThrow(/0 to 900/);
-    await expect(queues.delay(message, 1.5)).rejects.toThrow(RangeError);
-    await expect(queues.delay(message, 900)).resolves.toBeUndefined();
+    await queues.delay({ ...message, dueAt: now + 3_600_000 });
+    await queues.delay({ ...message, dueAt: now + 1500 });
+    await queues.delay({ ...message, dueAt: now - 1000 });
+    expect(sent).toEqual([900, 2, 0]);
   });
 
   it('FIFO queues reject per-message delays (so retries never rely on them)', async () => {
@@ -66,7 +81,7 @@ describe('AWS rules the emulator does not enforce, enforced by us', () => {
     ).rejects.toThrow();
   });
 
-  it('moves an unprocessable message to the DLQ by redrive without blocking its group for good', async () => {
+  it('dead-letters an unprocessable message itself, with the reason, without blocking its group', async () => {
     const api = apiClient(runtime.url);
     const endpoint = await api.createEndpoint({
       tenantId: 'poison',
@@ -92,6 +107,11 @@ describe('AWS rules the emulator does not enforce, enforced by us', () => {
     const dead = await runtime.sqs.send(
       new ReceiveMessageCommand({ QueueUrl: runtime.queues.deliveryDlqUrl, MaxNumberOfMessages: 10 }),
     );
-    expect(dead.Messages?.map((m) => m.Body)).toEqual(['not a delivery message']);
+    const bodies = (dead.Messages ?? [])
+      .map((m) => JSON.parse(m.Body ?? '{}'))
+      .filter((b) => b.raw !== undefined);
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0].raw).toBe('not a delivery message');
+    expect(bodies[0].reason).toMatch(/^unprocessable message: message body is not JSON/);
   });
 });

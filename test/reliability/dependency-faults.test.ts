@@ -54,14 +54,14 @@ describe('dependency faults during a publish', () => {
 
   it('answers 503 when DynamoDB is unreachable, stores nothing, and a retry with the same id delivers once', async () => {
     await api.createEndpoint({ tenantId: 'ddb-down', url: `${receiver.url}/ddb-down`, events: ['*'] });
-    const deliveriesBefore = await countByPrefix('DL#');
+    const deliveriesBefore = await countByPrefix('EP#ddb-down#');
     proxies.dynamodb!.down = true;
     const input = { tenantId: 'ddb-down', type: 'order.created', data: { n: 1 }, id: 'ddb-down-1' };
     const failed = await api.publish(input);
     expect(failed.status).toBe(503);
     proxies.dynamodb!.down = false;
     expect(await countByPrefix('EV#ddb-down#')).toBe(0);
-    expect(await countByPrefix('DL#')).toBe(deliveriesBefore);
+    expect(await countByPrefix('EP#ddb-down#')).toBe(deliveriesBefore);
 
     const retried = await api.publish(input);
     expect(retried.status).toBe(202);
