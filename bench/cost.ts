@@ -29,10 +29,10 @@ import {
 } from './scenarios';
 import { sleep, waitUntil } from './stats';
 
-function gatewayEvent(body: string): APIGatewayProxyEvent {
+function gatewayEvent(body: string, path = '/v1/events'): APIGatewayProxyEvent {
   return {
-    resource: '/v1/events',
-    path: '/v1/events',
+    resource: path,
+    path,
     httpMethod: 'POST',
     headers: { 'content-type': 'application/json' },
     multiValueHeaders: { 'content-type': ['application/json'] },
@@ -57,6 +57,7 @@ async function runCase(
   dynamoEndpoint: string,
   receiver: BenchReceiver,
   http: HttpClient,
+  batch = 1,
 ): Promise<CostCase> {
   const ours = await startOurs(dynamoEndpoint, {
     deliveryConcurrency: 0,
@@ -66,8 +67,8 @@ async function runCase(
   const { runtime, counter } = ours;
   let poller: { stop(): Promise<void> } | undefined;
   try {
-    const tenantId = `cost-${endpointsPerEvent}`;
-    const first = 1000 * endpointsPerEvent;
+    const tenantId = `cost-${endpointsPerEvent}-${batch}`;
+    const first = 1000 * endpointsPerEvent + 100 * batch;
     await registerEndpoints(
       runtime,
       http,
@@ -97,13 +98,21 @@ async function runCase(
 
     const ingest = makeIngestHandler(runtime.service);
     const ingestMs: number[] = [];
-    for (let seq = 0; seq < events; seq++) {
-      const body = JSON.stringify({ tenantId, type: EVENT_TYPE, data: eventData(seq) });
+    for (let seq = 0; seq < events; seq += batch) {
+      const items = Array.from({ length: Math.min(batch, events - seq) }, (_, i) => ({
+        tenantId,
+        type: EVENT_TYPE,
+        data: eventData(seq + i),
+      }));
       const started = performance.now();
-      const result = await ingest(gatewayEvent(body), {} as never);
+      const result =
+        batch === 1
+          ? await ingest(gatewayEvent(JSON.stringify(items[0])), {} as never)
+          : await ingest(gatewayEvent(JSON.stringify({ events: items }), '/v1/events/batch'), {} as never);
       ingestMs.push(performance.now() - started);
-      if (result.statusCode !== 202) throw new Error(`ingest answered ${result.statusCode}: ${result.body}`);
-      await sleep(COST_PUBLISH_INTERVAL_MS);
+      const ok = batch === 1 ? result.statusCode === 202 : result.statusCode === 207;
+      if (!ok) throw new Error(`ingest answered ${result.statusCode}: ${result.body}`);
+      await sleep(COST_PUBLISH_INTERVAL_MS * items.length);
     }
     const keys = Array.from({ length: events }, (_, seq) =>
       Array.from({ length: endpointsPerEvent }, (_, i) => receiverKey(endpointPath(first + i), seq)),
@@ -122,6 +131,8 @@ async function runCase(
       invocations,
       ingestMs,
       itemBytes: await averageItemSizes(dynamoEndpoint, runtime.config.tableName),
+      api: 'http',
+      eventsPerRequest: batch,
     });
   } finally {
     await poller?.stop();
@@ -139,5 +150,6 @@ export async function runCost(
   return [
     await runCase(1, events, dynamoEndpoint, receiver, http),
     await runCase(3, events, dynamoEndpoint, receiver, http),
+    await runCase(1, Math.max(10, events), dynamoEndpoint, receiver, http, 10),
   ];
 }

@@ -14,7 +14,7 @@ export const PRICES = {
   date: '2026-11-23',
   /** REST API, first 333 million requests a month. */
   apiGatewayRestPerMillion: 3.5,
-  /** HTTP API, first 300 million (for comparison only; the stack uses REST). */
+  /** HTTP API, first 300 million (the stack's default; REST is an option). */
   apiGatewayHttpPerMillion: 1.0,
   /** Per million requests, each 64 KB chunk of a payload billed as one request. */
   sqsFifoPerMillion: 0.5,
@@ -45,6 +45,10 @@ export interface CostInput {
   readonly ingestMs: readonly number[];
   /** Average DynamoDB item sizes by kind, bytes. */
   readonly itemBytes: Record<string, number>;
+  /** Which API Gateway fronts the ingest (@default 'rest', the baseline's yardstick). */
+  readonly api?: 'http' | 'rest';
+  /** Events per ingest request (a batch publish sends 10). @default 1 */
+  readonly eventsPerRequest?: number;
 }
 
 export interface CostCase {
@@ -76,6 +80,18 @@ export interface CostCase {
     readonly total: number;
   };
   readonly dollarsPerMillionDeliveries: number;
+  readonly api: 'http' | 'rest';
+  readonly eventsPerRequest: number;
+  /**
+   * The same measurements under sustained load, where Lambda's event source receives and deletes 10
+   * messages a call and invokes the delivery function with 10: receives, deletes and delivery invocations
+   * per delivery become 0.1 each, nothing else changes.
+   */
+  readonly sustained: {
+    readonly sqsRequests: number;
+    readonly billableUnits: number;
+    readonly dollarsPerMillionDeliveries: number;
+  };
 }
 
 const gbSeconds = (mb: number, ms: number) => (mb / 1024) * (ms / 1000);
@@ -98,15 +114,28 @@ export function priceCase(input: CostInput): CostCase {
       writeUnits += o.writeUnits;
     }
   }
+  // Receives (with messages) and deletes on the delivery queue: what sustained load batches 10 to a call.
+  let pollerCalls = 0;
+  for (const o of ops) {
+    if (o.service !== 'sqs' || !o.queue.endsWith('.fifo') || o.queue.includes('dlq')) continue;
+    if (o.op === 'ReceiveMessage') pollerCalls += o.billed - o.emptyReceives;
+    if (o.op === 'DeleteMessageBatch' || o.op === 'DeleteMessage') pollerCalls += o.billed;
+  }
+  const api = input.api ?? 'rest';
+  const eventsPerRequest = input.eventsPerRequest ?? 1;
   const deliveryBilledMs = input.invocations.reduce((n, i) => n + Math.ceil(i.ms), 0);
   const ingestBilledMs = input.ingestMs.reduce((n, ms) => n + Math.ceil(ms), 0);
   const sortedIngest = [...input.ingestMs].sort((a, b) => a - b);
   const perEvent = (n: number) => n / events;
   const million = (dollarsPerEvent: number) => round(dollarsPerEvent * 1e6, 3);
   const lines = {
-    apiGateway: million(PRICES.apiGatewayRestPerMillion / 1e6),
+    apiGateway: million(
+      (api === 'http' ? PRICES.apiGatewayHttpPerMillion : PRICES.apiGatewayRestPerMillion) /
+        1e6 /
+        eventsPerRequest,
+    ),
     lambdaIngest: million(
-      PRICES.lambdaPerMillionRequests / 1e6 +
+      PRICES.lambdaPerMillionRequests / 1e6 / eventsPerRequest +
         gbSeconds(LAMBDA_MEMORY_MB.ingest, perEvent(ingestBilledMs)) * PRICES.lambdaArmPerGbSecond,
     ),
     lambdaDelivery: million(
@@ -123,7 +152,24 @@ export function priceCase(input: CostInput): CostCase {
     Object.values(lines).reduce((a, b) => a + b, 0),
     3,
   );
+  const perDeliveryOf = (n: number) => n / deliveries;
+  const sustainedSqs = perDeliveryOf(fifo + standard - pollerCalls) + 0.2;
+  const sustainedDelivery =
+    (0.1 * PRICES.lambdaPerMillionRequests) / 1e6 +
+    gbSeconds(LAMBDA_MEMORY_MB.delivery, perDeliveryOf(deliveryBilledMs)) * PRICES.lambdaArmPerGbSecond;
+  const perDeliveryShare = (line: number) => line / (input.deliveries / events || 1);
+  const sustainedDollars =
+    perDeliveryShare(lines.apiGateway + lines.lambdaIngest + lines.dynamoWrites + lines.dynamoReads) +
+    sustainedDelivery * 1e6 +
+    sustainedSqs * PRICES.sqsFifoPerMillion;
   return {
+    api,
+    eventsPerRequest,
+    sustained: {
+      sqsRequests: round(sustainedSqs, 2),
+      billableUnits: round(sustainedSqs + perDeliveryOf(readUnits + writeUnits), 2),
+      dollarsPerMillionDeliveries: round(sustainedDollars, 3),
+    },
     endpointsPerEvent: input.endpointsPerEvent,
     events,
     deliveries: input.deliveries,

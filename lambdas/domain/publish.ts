@@ -29,8 +29,6 @@ export const MAX_ENVELOPE_BYTES = 256 * 1024;
  * the same deduplication id for 5 minutes, so a resend can only fill in what a failed call never sent.
  */
 const RESEND_WINDOW_MS = 4 * 60_000;
-/** A send that failed is retried by the sweeper after this long if the caller does not retry first. */
-const UNSENT_SWEEP_DELAY_MS = 30_000;
 
 /**
  * Publishes one event: reads the tenant's endpoints, writes the event with a conditional put (the
@@ -61,7 +59,7 @@ export function accepted(event: StoredEvent): PublishResult {
 
 /** After a failed send: the sweeper sends these events' messages if their callers do not retry first. */
 export async function markUnsent(deps: PublishDeps, events: readonly StoredEvent[]): Promise<void> {
-  const at = deps.clock.now() + UNSENT_SWEEP_DELAY_MS;
+  const at = deps.clock.now() + deps.settings.sweepGraceMs;
   await Promise.all(events.map((e) => deps.store.markUnsent(e.tenantId, e.id, at).catch(() => undefined)));
 }
 

@@ -66,8 +66,8 @@ describe(`load: ${EVENTS} events over ${ENDPOINTS} endpoints, a quarter failing 
         const out = await runtime.dynamo.send(
           new ScanCommand({
             TableName: runtime.config.tableName,
-            FilterExpression: 'begins_with(pk, :dl)',
-            ExpressionAttributeValues: { ':dl': { S: 'DL#' } },
+            FilterExpression: 'kind = :dl',
+            ExpressionAttributeValues: { ':dl': { S: 'delivery' } },
             ProjectionExpression: '#s',
             ExpressionAttributeNames: { '#s': 'status' },
             ExclusiveStartKey: start,
