@@ -118,7 +118,8 @@ export async function startDynamo(options: { dataDir?: string } = {}): Promise<D
         await client.send(new ListTablesCommand({}));
         return true;
       },
-      30_000,
+      // About 2.5 s on an idle machine; a busy 2-core CI machine has been seen to need more than 30 s.
+      90_000,
     );
   } catch (error) {
     child.kill('SIGKILL');

@@ -78,16 +78,20 @@ describe(`load: ${EVENTS} events over ${ENDPOINTS} endpoints, a quarter failing 
       } while (start);
       return counts;
     };
+    let last: Record<string, number> = {};
     const final = await eventually(
       async () => {
         const counts = await statuses();
+        last = counts;
         return (counts.pending ?? 0) === 0 && (counts.succeeded ?? 0) + (counts.failed ?? 0) === EVENTS
           ? counts
           : undefined;
       },
       FULL ? 300_000 : 90_000,
       'every delivery to end',
-    );
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; records by status: ${JSON.stringify(last)} of ${EVENTS}`);
+    });
     expect(final.pending ?? 0).toBe(0);
     expect((final.succeeded ?? 0) + (final.failed ?? 0)).toBe(EVENTS);
     // Only the always-failing endpoint's deliveries end failed; the quarter that recovered all succeed.
