@@ -153,8 +153,24 @@ export interface PublisherOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
+/** One event's outcome in a batch: published (202, or 200 for an id seen before), or refused. */
+export type BatchResult =
+  | ({ readonly status: 200 | 202 } & Omit<PublishResult, 'status'>)
+  | {
+      readonly status: number;
+      /** The id the event was sent with (pass it again to retry it alone). */
+      readonly id: string;
+      readonly error: { readonly code: string; readonly message: string; readonly fields?: unknown };
+    };
+
 export interface Publisher {
   publish(input: PublishInput): Promise<PublishResult>;
+  /**
+   * Publishes 1 to 100 events in one request (`POST /v1/events/batch`): one result per event, in order;
+   * one bad event does not reject the others. Each event gets its id before the first try, so retries of
+   * the whole batch (429, 5xx, network) publish nothing twice.
+   */
+  publishBatch(inputs: readonly PublishInput[]): Promise<BatchResult[]>;
 }
 
 /** Statuses worth another try with the same id: throttling, and failures where the event may not be stored. */
@@ -168,7 +184,9 @@ export function createPublisher(options: PublisherOptions): Publisher {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const maxDelayMs = options.maxDelayMs ?? 20_000;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const url = new URL('v1/events', options.apiUrl.endsWith('/') ? options.apiUrl : `${options.apiUrl}/`);
+  const base = options.apiUrl.endsWith('/') ? options.apiUrl : `${options.apiUrl}/`;
+  const url = new URL('v1/events', base);
+  const batchUrl = new URL('v1/events/batch', base);
   // Built once so its cache serves every publish; loaded lazily so callers passing credentials skip it.
   let credentials: AwsCredentials | undefined = options.credentials;
   const resolveCredentials = async (): Promise<AwsCredentials> => {
@@ -177,6 +195,65 @@ export function createPublisher(options: PublisherOptions): Publisher {
       credentials = defaultProvider();
     }
     return credentials;
+  };
+
+  /** POSTs `body` with retries (same bytes, so the same ids, on every try); the answer of the first success. */
+  const post = async (
+    target: URL,
+    body: string,
+    eventId: string,
+    ok: readonly number[],
+  ): Promise<{ status: number; text: string; attempt: number }> => {
+    for (let attempt = 1; ; attempt++) {
+      const headers = await signRequest({
+        method: 'POST',
+        url: target,
+        headers: { 'content-type': 'application/json' },
+        body,
+        region: options.region,
+        credentials: await resolveCredentials(),
+        date: now(),
+      });
+      // fetch sets Host itself (from the URL, as signed) and refuses to be given one.
+      const { host: _host, ...sendHeaders } = headers;
+      let status: number;
+      let text: string;
+      let retryAfter: string | null;
+      try {
+        const response = await doFetch(target, {
+          method: 'POST',
+          headers: sendHeaders,
+          body,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        status = response.status;
+        retryAfter = response.headers.get('retry-after');
+        text = await response.text();
+      } catch (cause) {
+        if (attempt > maxRetries) {
+          throw new PublishError({
+            message: `could not reach ${target.origin}: ${cause instanceof Error ? cause.message : String(cause)}`,
+            status: undefined,
+            code: 'network_error',
+            retryable: true,
+            eventId,
+            attempts: attempt,
+            cause,
+          });
+        }
+        await sleep(backoffMs(attempt, maxDelayMs));
+        continue;
+      }
+
+      if (ok.includes(status)) return { status, text, attempt };
+
+      const error = errorFromAnswer(status, text, eventId, attempt);
+      if (!error.retryable || attempt > maxRetries) throw error;
+      const waitMs = Math.max(backoffMs(attempt, maxDelayMs), retryAfterMs(retryAfter, now()) ?? 0);
+      // Honour Retry-After: if the service asks for longer than we are willing to wait, stop here.
+      if (waitMs > maxDelayMs) throw error;
+      await sleep(waitMs);
+    }
   };
 
   return {
@@ -188,56 +265,26 @@ export function createPublisher(options: PublisherOptions): Publisher {
         data: input.data,
         id: eventId,
       });
-      for (let attempt = 1; ; attempt++) {
-        const headers = await signRequest({
-          method: 'POST',
-          url,
-          headers: { 'content-type': 'application/json' },
-          body,
-          region: options.region,
-          credentials: await resolveCredentials(),
-          date: now(),
-        });
-        // fetch sets Host itself (from the URL, as signed) and refuses to be given one.
-        const { host: _host, ...sendHeaders } = headers;
-        let status: number;
-        let text: string;
-        let retryAfter: string | null;
-        try {
-          const response = await doFetch(url, {
-            method: 'POST',
-            headers: sendHeaders,
-            body,
-            signal: AbortSignal.timeout(timeoutMs),
-          });
-          status = response.status;
-          retryAfter = response.headers.get('retry-after');
-          text = await response.text();
-        } catch (cause) {
-          if (attempt > maxRetries) {
-            throw new PublishError({
-              message: `could not reach ${url.origin}: ${cause instanceof Error ? cause.message : String(cause)}`,
-              status: undefined,
-              code: 'network_error',
-              retryable: true,
-              eventId,
-              attempts: attempt,
-              cause,
-            });
-          }
-          await sleep(backoffMs(attempt, maxDelayMs));
-          continue;
-        }
+      const { status, text, attempt } = await post(url, body, eventId, [200, 202]);
+      return successResult(status as 200 | 202, text, eventId, attempt);
+    },
 
-        if (status === 200 || status === 202) return successResult(status, text, eventId, attempt);
-
-        const error = errorFromAnswer(status, text, eventId, attempt);
-        if (!error.retryable || attempt > maxRetries) throw error;
-        const waitMs = Math.max(backoffMs(attempt, maxDelayMs), retryAfterMs(retryAfter, now()) ?? 0);
-        // Honour Retry-After: if the service asks for longer than we are willing to wait, stop here.
-        if (waitMs > maxDelayMs) throw error;
-        await sleep(waitMs);
+    async publishBatch(inputs) {
+      if (inputs.length < 1 || inputs.length > 100) {
+        throw new RangeError(`publishBatch takes 1 to 100 events, got ${inputs.length}`);
       }
+      const events = inputs.map((input) => ({
+        tenantId: input.tenantId,
+        type: input.type,
+        data: input.data,
+        id: input.id ?? `evt_${randomUUID()}`,
+      }));
+      const { text } = await post(batchUrl, JSON.stringify({ events }), events[0]!.id, [207]);
+      const parsed = JSON.parse(text) as { results?: BatchResult[] };
+      if (!Array.isArray(parsed.results) || parsed.results.length !== events.length) {
+        throw new Error(`the service answered 207 without one result per event: ${text.slice(0, 200)}`);
+      }
+      return parsed.results.map((r, i) => ({ ...r, id: 'id' in r ? r.id : events[i]!.id }));
     },
   };
 }

@@ -120,13 +120,15 @@ export const QUEUES = [DELIVERY_QUEUE, DELIVERY_DLQ, RETRY_QUEUE, RETRY_DLQ] as 
 export const RETRY_QUEUE_MAX_RECEIVES = 5;
 
 /**
- * Receives of one FIFO message before the redrive policy moves it to the DLQ.
+ * Receives of one FIFO message before the redrive policy moves it to the DLQ: a last resort for a message
+ * that crashes its handler, never the way a delivery ends (the code dead-letters what it gives up on).
  *
- * A strict-ordering delivery keeps its one message through every retry (each retry is one more receive),
- * so the bound must exceed the number of attempts; the slack covers early wake-ups and crashes.
+ * On AWS a receive hands out a group's head with up to 9 followers and counts against each, so a message
+ * can be received once per attempt of each of the 9 deliveries ahead of it, then once per attempt of its
+ * own, before it is done: 10 x (retries + 1). The slack covers early wake-ups and crashes.
  */
 export function deliveryMaxReceiveCount(retryCount: number): number {
-  return retryCount + 1 + 10;
+  return Math.min(1000, 10 * (retryCount + 1) + 10);
 }
 
 /** AWS guidance: queue visibility at least 6 x the consuming function's timeout. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  ChangeMessageVisibilityBatchCommand,
   ChangeMessageVisibilityCommand,
   GetQueueAttributesCommand,
   SendMessageBatchCommand,
@@ -127,6 +128,24 @@ export class SqsQueues implements DeliveryQueues {
         }),
       ),
     );
+  }
+
+  async release(receiptHandles: readonly string[]): Promise<void> {
+    for (let i = 0; i < receiptHandles.length; i += 10) {
+      const batch = receiptHandles.slice(i, i + 10);
+      await callAws('sqs', () =>
+        this.options.client.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: this.options.deliveryQueueUrl,
+            Entries: batch.map((handle, j) => ({
+              Id: String(j),
+              ReceiptHandle: handle,
+              VisibilityTimeout: 0,
+            })),
+          }),
+        ),
+      );
+    }
   }
 
   async holdUntil(receiptHandle: string, until: number): Promise<void> {

@@ -57,6 +57,13 @@ export function makeDeliveryHandler(service: Service) {
         shouldStart: () =>
           !context ||
           context.getRemainingTimeInMillis() > service.settings.deliveryTimeoutMs + DEADLINE_MARGIN_MS,
+        // Best effort: a follower not released comes back after its visibility timeout, as before.
+        onSkipped: (skipped) =>
+          service.queues
+            .release(skipped.map((r) => r.record.receiptHandle))
+            .catch((error: unknown) =>
+              service.log.warn('could not release skipped messages', { error: String(error) }),
+            ),
         onError: (r, error) =>
           service.log.error('delivery message failed', {
             messageId: r.messageId,

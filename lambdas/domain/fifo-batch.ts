@@ -17,7 +17,15 @@ export type RecordOutcome = 'ack' | 'retry';
 export async function processFifoBatch<R extends BatchRecord>(
   records: readonly R[],
   processOne: (record: R) => Promise<RecordOutcome>,
-  options: { shouldStart?: () => boolean; onError?: (record: R, error: unknown) => void } = {},
+  options: {
+    shouldStart?: () => boolean;
+    onError?: (record: R, error: unknown) => void;
+    /**
+     * The records handed back without being tried, because an earlier message of their group was: on SQS
+     * they stay in flight for the whole visibility timeout unless released, holding their group that long.
+     */
+    onSkipped?: (records: readonly R[]) => Promise<void>;
+  } = {},
 ): Promise<string[]> {
   const groups = new Map<string, R[]>();
   for (const record of records) {
@@ -26,6 +34,7 @@ export async function processFifoBatch<R extends BatchRecord>(
     else groups.set(record.groupId, [record]);
   }
 
+  const skipped: R[] = [];
   const failures = await Promise.all(
     [...groups.values()].map(async (group) => {
       const failed: string[] = [];
@@ -44,12 +53,14 @@ export async function processFifoBatch<R extends BatchRecord>(
         }
         if (outcome === 'retry') {
           for (const rest of group.slice(i)) failed.push(rest.messageId);
+          skipped.push(...group.slice(i + 1));
           break;
         }
       }
       return failed;
     }),
   );
+  if (skipped.length > 0 && options.onSkipped) await options.onSkipped(skipped);
   // Keep the batch's own order in the response.
   const failedSet = new Set(failures.flat());
   return records.filter((r) => failedSet.has(r.messageId)).map((r) => r.messageId);

@@ -162,6 +162,11 @@ export interface DeliveryQueues {
   deadLetter(message: DeliveryMessage | { readonly raw: string }, reason: string): Promise<void>;
   /** Hides a received delivery-queue message until about `until` (epoch ms): it holds its group. */
   holdUntil(receiptHandle: string, until: number): Promise<void>;
+  /**
+   * Makes received delivery-queue messages visible again at once (followers handed back untried): their
+   * group then waits only for its head, not for the followers' visibility timeout.
+   */
+  release(receiptHandles: readonly string[]): Promise<void>;
 }
 
 export interface HttpResponseSummary {
