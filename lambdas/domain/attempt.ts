@@ -8,6 +8,23 @@ export function isSuccess(outcome: HttpOutcome): boolean {
   return outcome.kind === 'response' && outcome.response.status >= 200 && outcome.response.status < 300;
 }
 
+/** Bytes of a response body kept in the log, counted in UTF-8 (invalid bytes decode to 3-byte U+FFFD). */
+export const MAX_RESPONSE_BODY_BYTES = 4096;
+
+/** The longest prefix of `text` that is at most `maxBytes` of UTF-8, never cutting a character. */
+export function capUtf8(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
+  let bytes = 0;
+  let end = 0;
+  for (const ch of text) {
+    const size = Buffer.byteLength(ch, 'utf8');
+    if (bytes + size > maxBytes) break;
+    bytes += size;
+    end += ch.length;
+  }
+  return text.slice(0, end);
+}
+
 export interface AttemptDeps {
   readonly http: HttpSender;
   readonly clock: Clock;
@@ -57,7 +74,7 @@ export async function makeAttempt(
     ...(outcome.kind === 'response'
       ? {
           responseStatus: outcome.response.status,
-          responseBody: outcome.response.body,
+          responseBody: capUtf8(outcome.response.body, MAX_RESPONSE_BODY_BYTES),
           ...(isSuccess(outcome) ? {} : { errorClass: 'http_status' as const }),
         }
       : { errorClass: outcome.errorClass, errorMessage: outcome.message }),
