@@ -1,6 +1,12 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ValidationError } from '../../domain/errors';
-import { deliveryIdFloor, endpointOfDelivery } from '../../domain/ids';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { endpointOfDelivery } from '../../domain/ids';
 import type { Attempt, Delivery, DeliveryRef, DeliverySummary } from '../../domain/model';
 import type {
   AttemptRecord,
@@ -11,17 +17,9 @@ import type {
   Sweepable,
 } from '../../domain/ports';
 import { callAws } from '../aws-errors';
+import { listDeliveries, statusKey, summaryOf } from './delivery-listing';
 import { sweepable } from './sweepable';
-import { decodeCursor, encodeCursor, type Item, keys, strip, sweepShard, type Table } from './table';
-
-/** Partition key of the sparse `status` index: a tenant's deliveries that are pending or failed. */
-const statusKey = (tenantId: string, status: string) => `${tenantId}#${status}`;
-
-function summaryOf(item: Item): DeliverySummary {
-  const last = item.last as DeliverySummary['lastAttempt'] | undefined;
-  const { round: _round, ...rest } = strip<Delivery & { round?: number }>(item)!;
-  return { ...rest, ...(last ? { lastAttempt: last } : {}) };
-}
+import { type Item, keys, strip, sweepShard, type Table } from './table';
 
 /** Builds `SET a = :a, ... REMOVE b, ...` with every name escaped (several are reserved words). */
 function updateOf(set: Item, remove: readonly string[] = [], raw: readonly string[] = []) {
@@ -36,8 +34,7 @@ function updateOf(set: Item, remove: readonly string[] = [], raw: readonly strin
     names[`#r${i}`] = name;
     return `#r${i}`;
   });
-  const expression =
-    `SET ${[...parts, ...raw].join(', ')}` + (removed.length ? ` REMOVE ${removed.join(', ')}` : '');
+  const expression = `SET ${[...parts, ...raw].join(', ')}${removed.length ? ` REMOVE ${removed.join(', ')}` : ''}`;
   return { expression, names, values };
 }
 
@@ -101,23 +98,6 @@ export class DynamoDeliveries implements Omit<DeliveryStore, 'listSweepable'> {
     const { attempt, status } = record;
     const now = this.table.now();
     const key = keys.delivery(ref.tenantId, ref.endpointId, ref.id);
-    if (attempt.number > 1) {
-      // Written first and idempotent: a crash after it repeats the attempt, never loses its record.
-      await this.table.ifConditionHolds(() =>
-        this.table.doc.send(
-          new PutCommand({
-            TableName: this.table.name,
-            Item: {
-              ...keys.attempt(ref.tenantId, ref.endpointId, ref.id, attempt.number),
-              kind: 'attempt',
-              ...attempt,
-              expiresAt: this.table.expiresAt(now),
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
-      );
-    }
     const set: Item = {
       ...this.identity(ref),
       status,
@@ -153,23 +133,50 @@ export class DynamoDeliveries implements Omit<DeliveryStore, 'listSweepable'> {
       } else remove.push('stPk', 'stSk', 'failureReason');
     }
     const u = updateOf(set, remove, ['#round = if_not_exists(#round, :zero)']);
-    return this.table.ifConditionHolds(() =>
-      this.table.doc.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: key,
-          UpdateExpression: u.expression,
-          ConditionExpression: 'attribute_not_exists(pk) OR (#st = :pending AND #count < :n)',
-          ExpressionAttributeNames: {
-            ...u.names,
-            '#st': 'status',
-            '#count': 'attemptCount',
-            '#round': 'round',
-          },
-          ExpressionAttributeValues: { ...u.values, ':pending': 'pending', ':n': attempt.number, ':zero': 0 },
-        }),
-      ),
-    );
+    const update = {
+      TableName: this.table.name,
+      Key: key,
+      UpdateExpression: u.expression,
+      ConditionExpression: 'attribute_not_exists(pk) OR (#st = :pending AND #count < :n)',
+      ExpressionAttributeNames: { ...u.names, '#st': 'status', '#count': 'attemptCount', '#round': 'round' },
+      ExpressionAttributeValues: { ...u.values, ':pending': 'pending', ':n': attempt.number, ':zero': 0 },
+    };
+    if (attempt.number === 1) {
+      return this.table.ifConditionHolds(() => this.table.doc.send(new UpdateCommand(update)));
+    }
+    // A later attempt and the summary together or not at all: a refused record leaves no stray attempt.
+    // Attempts after the first are retries, off the happy path, so the transaction's double price is paid
+    // only there.
+    try {
+      await callAws('dynamodb', () =>
+        this.table.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Update: update },
+              {
+                Put: {
+                  TableName: this.table.name,
+                  Item: {
+                    ...keys.attempt(ref.tenantId, ref.endpointId, ref.id, attempt.number),
+                    kind: 'attempt',
+                    ...attempt,
+                    expiresAt: this.table.expiresAt(now),
+                  },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+            ],
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        const codes = (error.CancellationReasons ?? []).map((r) => r.Code);
+        if (codes.includes('ConditionalCheckFailed')) return false;
+      }
+      throw error;
+    }
   }
 
   async failDelivery(ref: DeliveryRef, reason: string, attemptOffset: number): Promise<boolean> {
@@ -310,80 +317,18 @@ export class DynamoDeliveries implements Omit<DeliveryStore, 'listSweepable'> {
           TableName: this.table.name,
           Key: key,
           ConsistentRead: true,
-          ProjectionExpression: '#st, attemptCount, nextAttemptAt, attemptOffset, updatedAt',
+          ProjectionExpression: '#st, attemptCount, nextAttemptAt, attemptOffset, updatedAt, expiresAt',
           ExpressionAttributeNames: { '#st': 'status' },
         }),
       ),
     );
-    return out.Item as DeliveryState | undefined;
+    if (!out.Item || this.table.expired(out.Item)) return undefined;
+    const { expiresAt: _expiresAt, ...state } = out.Item;
+    return state as DeliveryState;
   }
 
-  async listDeliveries(query: DeliveryQuery): Promise<Page<DeliverySummary>> {
-    const from = query.since !== undefined ? deliveryIdFloor(query.since) : 'dlv_';
-    if (query.endpointId !== undefined) return this.listForEndpoint(query, query.endpointId, from);
-    if (query.status !== 'pending' && query.status !== 'failed') {
-      throw ValidationError.of(
-        'status',
-        'without endpointId or eventId, list deliveries by status pending or failed',
-      );
-    }
-    const pk = statusKey(query.tenantId, query.status);
-    const out = await callAws('dynamodb', () =>
-      this.table.doc.send(
-        new QueryCommand({
-          TableName: this.table.name,
-          IndexName: 'status',
-          KeyConditionExpression: 'stPk = :pk AND stSk >= :from',
-          ExpressionAttributeValues: { ':pk': pk, ':from': from },
-          ScanIndexForward: false,
-          Limit: query.limit,
-          ExclusiveStartKey: decodeCursor(query.cursor, {
-            partition: { stPk: pk },
-            keys: ['stPk', 'stSk', 'pk', 'sk'],
-            sortPrefix: { stSk: 'dlv_', pk: 'EP#', sk: 'DL#' },
-          }),
-        }),
-      ),
-    );
-    // The index is keys-only and eventually consistent: read the items, keep those still in that status.
-    const found = (out.Items ?? []).map((i) => ({ pk: i.pk, sk: i.sk }));
-    const byKey = new Map((await this.table.batchGet(found)).map((i) => [`${i.pk}/${i.sk}`, i]));
-    const items = found
-      .map((k) => byKey.get(`${k.pk}/${k.sk}`))
-      .filter((i): i is Item => i !== undefined && i.status === query.status)
-      .map(summaryOf);
-    const cursor = encodeCursor(out.LastEvaluatedKey);
-    return { items, ...(cursor ? { cursor } : {}) };
-  }
-
-  private async listForEndpoint(query: DeliveryQuery, endpointId: string, from: string) {
-    const pk = keys.endpointPartition(query.tenantId, endpointId);
-    const out = await callAws('dynamodb', () =>
-      this.table.doc.send(
-        new QueryCommand({
-          TableName: this.table.name,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: {
-            ':pk': pk,
-            ':from': `DL#${from}`,
-            ':to': 'DL#~',
-            ':now': Math.floor(this.table.now() / 1000),
-            ...(query.status ? { ':status': query.status } : {}),
-          },
-          FilterExpression: `expiresAt > :now${query.status ? ' AND #st = :status' : ''}`,
-          ...(query.status ? { ExpressionAttributeNames: { '#st': 'status' } } : {}),
-          ScanIndexForward: false,
-          Limit: query.limit,
-          ExclusiveStartKey: decodeCursor(query.cursor, {
-            partition: { pk },
-            keys: ['pk', 'sk'],
-            sortPrefix: { sk: 'DL#dlv_' },
-          }),
-        }),
-      ),
-    );
-    const cursor = encodeCursor(out.LastEvaluatedKey);
-    return { items: (out.Items ?? []).map(summaryOf), ...(cursor ? { cursor } : {}) };
+  listDeliveries(query: DeliveryQuery): Promise<Page<DeliverySummary>> {
+    return listDeliveries(this.table, query);
   }
 
   async rescheduleSweep(tenantId: string, deliveryId: string, expected: number, next: number) {
