@@ -8,8 +8,8 @@ import * as z from 'zod';
 import { EventCatalog } from './domain/catalog';
 import { ConfigError } from './domain/errors';
 import type { ServiceSettings } from './domain/settings';
-import { ENV } from './settings/resources';
 import { resolveSettings, settingsFromEnv } from './settings/resolve';
+import { ENV } from './settings/resources';
 import type { Settings } from './settings/schema';
 
 const NamesSchema = z.object({

@@ -8,7 +8,14 @@ import type { AppConfig } from './config';
 import type { Clock, DeliveryQueues, HttpSender, WebhookStore } from './domain/ports';
 import type { ServiceSettings } from './domain/settings';
 import { checkResolvedAddresses } from './domain/target-safety';
-import { createLog, createTelemetry, type Log, noTelemetry, type Telemetry } from './observability';
+import {
+  createLog,
+  createTelemetry,
+  createTracer,
+  type Log,
+  noTelemetry,
+  type Telemetry,
+} from './observability';
 
 /** Everything a handler needs, built once per process (cold start) and passed in. */
 export interface Service {
@@ -91,8 +98,7 @@ export function buildService(
 export async function buildLambdaService(config: AppConfig): Promise<Service> {
   const clients = buildClients(config);
   if (IN_LAMBDA) {
-    const { Tracer } = await import('@aws-lambda-powertools/tracer');
-    const tracer = new Tracer({ serviceName: 'webhooks' });
+    const tracer = await createTracer('webhooks');
     tracer.captureAWSv3Client(clients.dynamo);
     tracer.captureAWSv3Client(clients.sqs);
   }

@@ -20,8 +20,8 @@ export interface Kind<T, Input = T> {
   parse(value: unknown): T;
   /** The value as an environment variable holds it (and as `parse` reads it back). */
   format(value: T): string;
-  /** Phantom: what a stack prop of this kind accepts. */
-  readonly input?: Input;
+  /** The value as a stack prop takes it (`"10s"` for a duration held as 10000). */
+  toProp(value: T): Input;
 }
 
 const got = (value: unknown) => `got ${JSON.stringify(value)}`;
@@ -55,6 +55,7 @@ export function duration(minMs: number, maxMs: number): Kind<number, string> {
       return ms;
     },
     format: formatDuration,
+    toProp: formatDuration,
   };
 }
 
@@ -74,6 +75,7 @@ export function integer(min: number, max: number): Kind<number> {
       return n;
     },
     format: String,
+    toProp: (value) => value,
   };
 }
 
@@ -88,6 +90,7 @@ export function integerOneOf(allowed: readonly number[]): Kind<number> {
       return n;
     },
     format: String,
+    toProp: (value) => value,
   };
 }
 
@@ -103,6 +106,7 @@ export function decimal(min: number, max: number, options: { exclusiveMin?: bool
       return n;
     },
     format: String,
+    toProp: (value) => value,
   };
 }
 
@@ -115,6 +119,7 @@ export function oneOf<const T extends string>(values: readonly T[]): Kind<T> {
       return value as T;
     },
     format: (value) => value,
+    toProp: (value) => value,
   };
 }
 
@@ -126,6 +131,7 @@ export function text(pattern: RegExp, rule: string): Kind<string> {
       return value;
     },
     format: (value) => value,
+    toProp: (value) => value,
   };
 }
 
@@ -140,6 +146,7 @@ export function flag(): Kind<boolean> {
       fail(rule, value);
     },
     format: String,
+    toProp: (value) => value,
   };
 }
 
@@ -158,6 +165,7 @@ export function schedule(): Kind<readonly number[], string> {
       }
     },
     format: (delays) => delays.map(formatDuration).join(','),
+    toProp: (delays) => delays.map(formatDuration).join(','),
   };
 }
 
@@ -206,6 +214,7 @@ export function catalog(): Kind<readonly EventTypeInfo[], string | readonly Even
       return result.data;
     },
     format: (entries) => JSON.stringify(entries),
+    toProp: (entries) => entries,
   };
 }
 

@@ -10,8 +10,8 @@ import { formatDuration, RuleError } from './kinds';
 import { deliveryFunctionTimeoutSeconds, deliveryVisibilitySeconds } from './resources';
 import {
   type ContextKey,
-  type ServiceFunctionName,
   SETTINGS,
+  type ServiceFunctionName,
   type SettingKey,
   type Settings,
   settingEntries,
@@ -41,7 +41,7 @@ const GRACE_MARGIN_MS = 60_000;
 const GRACE_FLOOR_MS = 15 * 60_000;
 
 function nameOf(key: SettingKey, naming: ResolveOptions['naming']): string {
-  return naming === 'env' ? (SETTINGS[key] as { env?: string }).env ?? key : key;
+  return naming === 'env' ? ((SETTINGS[key] as { env?: string }).env ?? key) : key;
 }
 
 /**

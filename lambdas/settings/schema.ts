@@ -55,14 +55,18 @@ export interface Setting<T, Input = T> {
   readonly refusal?: string;
 }
 
-/** Types come from the kind alone (`NoInfer`), so a default cannot widen an enum to `string`. */
-function setting<T, Input>(
-  spec: Omit<Setting<T, Input>, 'default' | 'localDefault' | 'example'> & {
-    readonly default: NoInfer<T> | undefined;
+/**
+ * Types come from the kind alone (`NoInfer`), so a default cannot widen an enum to `string`; the scope
+ * and whether there is a default are kept as literal types, for `ContextKey` and `Settings`.
+ */
+function setting<T, Input, const Scope extends Setting<T, Input>['scope'], D extends T | undefined>(
+  spec: Omit<Setting<T, Input>, 'scope' | 'default' | 'localDefault' | 'example'> & {
+    readonly scope: Scope;
+    readonly default: D & NoInfer<T | undefined>;
     readonly localDefault?: NoInfer<T>;
     readonly example: NoInfer<Input>;
   },
-): Setting<T, Input> {
+): Setting<T, Input> & { readonly scope: Scope; readonly default: D } {
   return spec;
 }
 
@@ -83,7 +87,7 @@ export const SETTINGS = {
     default: [MINUTE, 5 * MINUTE, 30 * MINUTE, 2 * HOUR, 12 * HOUR],
     usedBy: ['api', 'delivery'],
     help:
-      'delays between attempts (`1m,15m,60m` is Yonne\'s, `1s,2s,3s` suits tests); also sizes the delivery ' +
+      "delays between attempts (`1m,15m,60m` is Yonne's, `1s,2s,3s` suits tests); also sizes the delivery " +
       "queue's `maxReceiveCount`",
     example: '1m,10m,1h',
   }),
@@ -119,7 +123,10 @@ export const SETTINGS = {
     example: 'standard-webhooks',
   }),
   headerBrand: setting({
-    kind: text(/^[A-Za-z][A-Za-z0-9-]{0,31}$/, 'letters, digits and dashes, starting with a letter, at most 32'),
+    kind: text(
+      /^[A-Za-z][A-Za-z0-9-]{0,31}$/,
+      'letters, digits and dashes, starting with a letter, at most 32',
+    ),
     scope: 'context',
     env: 'HEADER_BRAND',
     default: 'YumKiosk',
@@ -289,8 +296,7 @@ export const SETTINGS = {
     default: undefined,
     defaultText: 'in memory',
     usedBy: [],
-    help:
-      "keep DynamoDB Local's data on disk here (survives restarts; pending deliveries are re-queued at start)",
+    help: "keep DynamoDB Local's data on disk here (survives restarts; pending deliveries are re-queued at start)",
     example: '.data',
   }),
 } as const;
