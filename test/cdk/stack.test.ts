@@ -6,9 +6,9 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { METRICS_NAMESPACE } from '../../lambdas/observability';
 import { settingsUsedBy } from '../../lambdas/settings/resolve';
 import { SETTINGS, type ServiceFunctionName } from '../../lambdas/settings/schema';
-import { METRICS_NAMESPACE } from '../../lambdas/observability';
 import { SERVICE_METRICS } from '../../lib/constructs/service-metrics';
 import {
   DELIVERY_BATCH_SIZE,
