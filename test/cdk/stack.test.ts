@@ -6,6 +6,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../lambdas/config';
 import { METRICS_NAMESPACE } from '../../lambdas/observability';
 import { settingsUsedBy } from '../../lambdas/settings/resolve';
 import { SETTINGS, type ServiceFunctionName } from '../../lambdas/settings/schema';
@@ -675,12 +676,19 @@ describe('webhookPropsFromContext', () => {
 
 describe('bundling', () => {
   it('bundles every handler offline with esbuild into a loadable CommonJS asset', {
-    timeout: 120_000,
+    timeout: 240_000,
   }, () => {
+    // A catalog over Lambda's 4 KB environment limit: it travels inside the ingest and api bundles.
+    const catalog = Array.from({ length: 80 }, (_, i) => ({
+      type: `thing.happened_${i}`,
+      description: `Event number ${i}: something happened that a receiver may care about.`,
+    }));
+    expect(JSON.stringify(catalog).length).toBeGreaterThan(4096);
     const app = new App();
-    const stack = new WebhookStack(app, 'WebhookService');
+    const stack = new WebhookStack(app, 'WebhookService', { eventCatalog: catalog });
     const assembly = app.synth();
-    const functions = resources(Template.fromStack(stack), 'AWS::Lambda::Function');
+    const template = Template.fromStack(stack);
+    const functions = resources(template, 'AWS::Lambda::Function');
     expect(functions).toHaveLength(6);
     for (const [, fn] of functions) {
       const hash = String(fn.Properties.Code.S3Key).replace(/\.zip$/, '');
@@ -698,5 +706,23 @@ describe('bundling', () => {
       // The SDK is not bundled (the runtime's copy is used), which keeps each bundle small.
       expect(readFileSync(bundle).length).toBeLessThan(400 * 1024);
     }
+    const assetOf = (fn: IConstruct) => {
+      const code = (template.toJSON().Resources[logicalId(fn)] as Resource).Properties.Code;
+      return join(assembly.directory, `asset.${String(code.S3Key).replace(/\.zip$/, '')}`);
+    };
+    for (const fn of [stack.ingestApi.ingestFunction, stack.ingestApi.apiFunction]) {
+      const file = join(assetOf(fn), 'event-catalog.json');
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(catalog);
+      // Read as the function reads it at cold start (from /var/task there): through loadConfig.
+      const config = loadConfig({
+        TABLE_NAME: 'webhooks',
+        DELIVERY_QUEUE_URL: 'q',
+        DELIVERY_DLQ_URL: 'q',
+        RETRY_QUEUE_URL: 'q',
+        EVENT_CATALOG: file,
+      });
+      expect(config.settings.catalog.entries).toEqual(catalog);
+    }
+    expect(existsSync(join(assetOf(stack.pipeline.deliveryFunction), 'event-catalog.json'))).toBe(false);
   });
 });
