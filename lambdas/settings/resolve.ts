@@ -36,6 +36,7 @@ export interface ResolveOptions {
 }
 
 const DAY_MS = 86_400_000;
+const RETENTION_MARGIN_MS = 12 * 3_600_000;
 /** The sweeper runs every minute: its grace must cover the visibility timeout and one tick. */
 const GRACE_MARGIN_MS = 60_000;
 const GRACE_FLOOR_MS = 15 * 60_000;
@@ -46,11 +47,11 @@ function nameOf(key: SettingKey, naming: ResolveOptions['naming']): string {
 
 /**
  * Days of retention the schedule needs so nothing pending expires: twice the schedule (each delay can be
- * stretched to twice by `Retry-After`) plus a day for the sweeper, holds and recoveries, in whole days.
+ * stretched to twice by `Retry-After`) plus 12 hours for the sweeper, timeouts and holds, in whole days.
  */
 export function minimumRetentionDays(delaysMs: readonly number[]): number {
   const total = delaysMs.reduce((a, b) => a + b, 0);
-  return Math.ceil((2 * total + DAY_MS) / DAY_MS);
+  return Math.ceil((2 * total + RETENTION_MARGIN_MS) / DAY_MS);
 }
 
 /** The delivery queue's visibility timeout, in ms, for a delivery timeout (as the stack sizes it). */
@@ -94,7 +95,7 @@ export function resolveSettings(raw: RawSettings, options: ResolveOptions): Sett
   if (settings.retentionDays < minDays)
     throw new SettingsError(
       `${name('retentionDays')}: must be at least ${minDays} days with ${name('retrySchedule')} ` +
-        `${SETTINGS.retrySchedule.kind.format(settings.retrySchedule)} (twice the schedule plus a day, ` +
+        `${SETTINGS.retrySchedule.kind.format(settings.retrySchedule)} (twice the schedule plus 12h, ` +
         `so nothing pending expires), got ${settings.retentionDays}`,
     );
 

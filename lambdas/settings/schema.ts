@@ -141,7 +141,7 @@ export const SETTINGS = {
     default: 30,
     usedBy: ['ingest', 'api', 'delivery', 'sweeper'],
     help:
-      'days events and deliveries are kept (DynamoDB TTL); at least twice the retry schedule plus a day, ' +
+      'days events and deliveries are kept (DynamoDB TTL); at least twice the retry schedule plus 12h, ' +
       'so nothing pending expires',
     example: 14,
   }),

@@ -157,11 +157,11 @@ describe('the settings contract: every setting of the schema reaches the stack',
 
 describe('settings validated at synth time', () => {
   it('rejects a retention shorter than the retry schedule needs', () => {
-    // Default schedule: 14 h 36 min, twice that plus a day is 2.2 days, so 3.
-    expect(() => build({ retentionDays: 2 })).toThrow(
-      /^retentionDays: must be at least 3 days with retrySchedule 1m,5m,30m,2h,12h .*got 2$/,
+    // Default schedule: 14 h 36 min, twice that plus 12 h is 1.7 days, so 2.
+    expect(() => build({ retentionDays: 1 })).toThrow(
+      /^retentionDays: must be at least 2 days with retrySchedule 1m,5m,30m,2h,12h .*got 1$/,
     );
-    expect(build({ retentionDays: 3 }).stack.settings.retentionDays).toBe(3);
+    expect(build({ retentionDays: 2 }).stack.settings.retentionDays).toBe(2);
     expect(() => build({ retrySchedule: '12h,12h,12h', retentionDays: 3 })).toThrow(
       /^retentionDays: .*at least 4/,
     );
