@@ -47,7 +47,8 @@ export function duration(minMs: number, maxMs: number): Kind<number, string> {
       if (typeof value !== 'string') fail(rule, value);
       let ms: number;
       try {
-        ms = parseDuration(value);
+        // A bare 0 needs no unit.
+        ms = value.trim() === '0' ? 0 : parseDuration(value);
       } catch {
         fail(rule, value);
       }

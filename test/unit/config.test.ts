@@ -162,6 +162,10 @@ describe('loadConfig', () => {
     expect(configError({ EVENT_CATALOG: `${file}.missing` }).message).toMatch(/^EVENT_CATALOG: .*ENOENT/);
   });
 
+  it('reads ENDPOINT_CACHE_TTL=0 (no unit) as no cache', () => {
+    expect(loadConfig({ ...base, ENDPOINT_CACHE_TTL: '0' }).settings.endpointCacheTtlMs).toBe(0);
+  });
+
   it('uses the local defaults in the local runtime', () => {
     expect(loadConfig(base, { local: true }).logLevel).toBe('warn');
     expect(loadConfig({ ...base, LOG_LEVEL: 'error' }, { local: true }).logLevel).toBe('error');
