@@ -51,5 +51,3 @@ export function withTables(readme: string): string {
   }
   return out;
 }
-
-
