@@ -22,8 +22,8 @@ export { type StackSettings, type WebhookStackProps, webhookPropsFromContext } f
 
 /**
  * The whole service: table and queues (encrypted with one customer managed key), the IAM-authenticated
- * API (HTTP API by default, REST with `apiType: 'rest'`) with the ingest and api functions, the delivery pipeline, alarms with a dashboard, and the
- * example publisher.
+ * API (HTTP API by default, REST with `apiType: 'rest'`) with the ingest and api functions, the delivery
+ * pipeline, alarms with a dashboard, and the example publisher.
  */
 export class WebhookStack extends Stack {
   public readonly settings: StackSettings;

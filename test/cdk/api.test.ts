@@ -2,11 +2,14 @@ import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createPublisher, signRequest } from '../../clients/publisher';
 import { ROUTES } from '../../lambdas/http/routes';
 import type { RestServiceApi } from '../../lib/constructs/rest-api';
 import { WebhookStack, type WebhookStackProps } from '../../lib/webhook-stack';
+
+// Each synth takes about a second alone, many more on a busy machine: room for several per test.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 // biome-ignore lint/suspicious/noExplicitAny: synthesized CloudFormation JSON; each test asserts the shape it reads.
 type Resource = { Type: string; Properties: Record<string, any> };

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { withTables } from '../../lambdas/settings/docs';
 import { settingsUsedBy } from '../../lambdas/settings/resolve';
 import {
@@ -16,6 +16,9 @@ import {
   settingEntries,
 } from '../../lambdas/settings/schema';
 import { WebhookStack, type WebhookStackProps, webhookPropsFromContext } from '../../lib/webhook-stack';
+
+// Each synth takes about a second alone, many more on a busy machine: room for several per test.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 const SKIP_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
 
