@@ -3,10 +3,13 @@
  *
  * Logs are structured JSON with ids as fields (event, delivery, endpoint, tenant), never secrets or
  * payload bodies. Metrics go out as CloudWatch embedded metric format at the end of each invocation.
- * Tracing instruments the AWS SDK clients when running in Lambda with X-Ray active.
+ * Tracing instruments the AWS SDK clients when running in Lambda with X-Ray active, and nothing else: it
+ * does not patch node:http(s), so receivers get exactly the headers we document and log (no
+ * `X-Amzn-Trace-Id`), and the deliveries log shows the request as it was sent.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 
 export interface Log {
   debug(message: string, extra?: Record<string, unknown>): void;
@@ -69,4 +72,19 @@ export function createTelemetry(service: string): Telemetry {
       metrics.publishStoredMetrics();
     },
   };
+}
+
+/**
+ * Options of the X-Ray tracer. `captureHTTPsRequests: false`: Powertools patches node:http and
+ * node:https by default, which would add a trace header to every delivery and a subsegment per POST.
+ */
+export const TRACER_OPTIONS = { captureHTTPsRequests: false } as const;
+
+/**
+ * The X-Ray tracer, imported on first use: importing the X-Ray SDK installs a process-wide async hook
+ * that costs CPU on every call, which the local runtime and the tests need not pay.
+ */
+export async function createTracer(service: string): Promise<Tracer> {
+  const { Tracer } = await import('@aws-lambda-powertools/tracer');
+  return new Tracer({ serviceName: service, ...TRACER_OPTIONS });
 }

@@ -9,7 +9,14 @@ import { cachedEndpoints, type EndpointLookup } from './domain/endpoint-cache';
 import type { Clock, DeliveryQueues, HttpSender, WebhookStore } from './domain/ports';
 import type { ServiceSettings } from './domain/settings';
 import { checkResolvedAddresses } from './domain/target-safety';
-import { createLog, createTelemetry, type Log, noTelemetry, type Telemetry } from './observability';
+import {
+  createLog,
+  createTelemetry,
+  createTracer,
+  type Log,
+  noTelemetry,
+  type Telemetry,
+} from './observability';
 
 /** Everything a handler needs, built once per process (cold start) and passed in. */
 export interface Service {
@@ -103,8 +110,7 @@ export function buildService(
 export async function buildLambdaService(config: AppConfig): Promise<Service> {
   const clients = buildClients(config);
   if (IN_LAMBDA) {
-    const { Tracer } = await import('@aws-lambda-powertools/tracer');
-    const tracer = new Tracer({ serviceName: 'webhooks' });
+    const tracer = await createTracer('webhooks');
     tracer.captureAWSv3Client(clients.dynamo);
     tracer.captureAWSv3Client(clients.sqs);
   }

@@ -1,19 +1,21 @@
 /**
  * `npm start`: the whole service on this machine, no Docker and no AWS account.
- * Environment: PORT (3000), DATA_DIR (DynamoDB data on disk; in memory when unset), ALLOW_INSECURE_TARGETS,
- * RETRY_SCHEDULE and the rest of the service configuration (README, "Configuration").
+ * Environment: every variable of lambdas/settings/schema.ts (README, "Local settings"): PORT, DATA_DIR,
+ * ALLOW_INSECURE_TARGETS, RETRY_SCHEDULE and the rest, checked as the functions check them.
  */
 import { createLog } from '../lambdas/observability';
+import { formatDuration } from '../lambdas/settings/kinds';
+import { resolveSettings, settingsFromEnv } from '../lambdas/settings/resolve';
+import { SETTINGS } from '../lambdas/settings/schema';
 import { startRuntime } from './runtime';
 
-const log = createLog('local', process.env.LOG_LEVEL ?? 'warn');
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 async function main() {
-  const port = Number(process.env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`PORT must be a port number, got ${process.env.PORT}`);
-  const dataDir = process.env.DATA_DIR || undefined;
+  const local = resolveSettings(settingsFromEnv(process.env), { naming: 'env', local: true });
+  const log = createLog('local', local.logLevel);
+  const port = local.port;
+  const dataDir = local.dataDir;
   say(
     `Starting DynamoDB Local (${dataDir ? `data in ${dataDir}` : 'in memory'}) and fauxqs (SQS, in-process)...`,
   );
@@ -22,7 +24,7 @@ async function main() {
   say(`Table: ${runtime.config.tableName}`);
   for (const [name, url] of Object.entries(runtime.queues)) say(`Queue: ${url.split('/').pop()} (${name})`);
   say(
-    `Retry schedule: ${process.env.RETRY_SCHEDULE ?? '1m,5m,30m,2h,12h'}; delivery timeout ${settings.deliveryTimeoutMs} ms; headers ${settings.brand}-*`,
+    `Retry schedule: ${SETTINGS.retrySchedule.kind.format(local.retrySchedule)}; delivery timeout ${formatDuration(settings.deliveryTimeoutMs)}; headers ${settings.brand}-*`,
   );
   if (settings.allowInsecureTargets) {
     say(

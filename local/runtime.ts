@@ -6,14 +6,14 @@ import type { Server } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { makeApiHandler } from '../lambdas/api/handler';
-import { type AppConfig, DEFAULTS, loadConfig } from '../lambdas/config';
+import { type AppConfig, loadConfig } from '../lambdas/config';
 import { makeDeliveryHandler } from '../lambdas/delivery/handler';
 import type { Clock, HttpSender } from '../lambdas/domain/ports';
-import { parseDuration, parseRetrySchedule } from '../lambdas/domain/retry-policy';
 import { makeIngestHandler } from '../lambdas/ingest/handler';
 import { createLog, type Log } from '../lambdas/observability';
 import { makeRetryHandler } from '../lambdas/retry/handler';
 import { buildService, type Service } from '../lambdas/service';
+import { resolveSettings, settingsFromEnv } from '../lambdas/settings/resolve';
 import { makeSweeperHandler } from '../lambdas/sweeper/handler';
 import { deliveryFunctionTimeoutSeconds, deliveryVisibilitySeconds, ENV } from '../lib/resources';
 import { startApiServer } from './api-server';
@@ -34,7 +34,10 @@ export interface RuntimeOptions {
   readonly host?: string;
   /** Keep DynamoDB's data on disk here; in memory when unset. */
   readonly dataDir?: string;
-  /** Service configuration variables (RETRY_SCHEDULE, ALLOW_INSECURE_TARGETS, ...), as in the environment. */
+  /**
+   * Service settings as environment variables (RETRY_SCHEDULE, ALLOW_INSECURE_TARGETS, ...; every `env` of
+   * lambdas/settings/schema.ts), read and checked as the functions read them.
+   */
   readonly env?: Record<string, string | undefined>;
   /** Use an already running DynamoDB Local instead of starting one (tests share one JVM). */
   readonly dynamoEndpoint?: string;
@@ -70,10 +73,10 @@ export interface Runtime {
 export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   const log = options.log ?? createLog('local');
   const env = { ...options.env };
-  // Fail on bad configuration before starting anything.
-  const retryCount = parseRetrySchedule(env.RETRY_SCHEDULE ?? DEFAULTS.retrySchedule).length;
-  const deliveryTimeoutMs = parseDuration(env.DELIVERY_TIMEOUT ?? DEFAULTS.deliveryTimeout);
-  const functionTimeoutSeconds = deliveryFunctionTimeoutSeconds(deliveryTimeoutMs);
+  // Fail on bad configuration before starting anything: the same schema and checks as the functions'.
+  const settings = resolveSettings(settingsFromEnv(env), { naming: 'env', local: true });
+  const retryCount = settings.retrySchedule.length;
+  const functionTimeoutSeconds = deliveryFunctionTimeoutSeconds(settings.deliveryTimeout);
 
   // Node 20 is fine locally; Lambda runs Node 22. The SDK's end-of-support notice is noise here.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -113,21 +116,24 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       deliveryVisibilitySeconds: deliveryVisibilitySeconds(functionTimeoutSeconds),
     });
 
-    const config = loadConfig({
-      ...env,
-      [ENV.tableName]: tableName,
-      [ENV.deliveryQueueUrl]: queues.deliveryQueueUrl,
-      [ENV.deliveryDlqUrl]: queues.deliveryDlqUrl,
-      [ENV.retryQueueUrl]: queues.retryQueueUrl,
-      [ENV.retryDlqUrl]: queues.retryDlqUrl,
-      AWS_REGION: LOCAL_REGION,
-      AWS_ENDPOINT_URL_DYNAMODB: options.routeThrough
-        ? await options.routeThrough('dynamodb', dynamoEndpoint)
-        : dynamoEndpoint,
-      AWS_ENDPOINT_URL_SQS: options.routeThrough
-        ? await options.routeThrough('sqs', sqsHandle.endpoint)
-        : sqsHandle.endpoint,
-    });
+    const config = loadConfig(
+      {
+        ...env,
+        [ENV.tableName]: tableName,
+        [ENV.deliveryQueueUrl]: queues.deliveryQueueUrl,
+        [ENV.deliveryDlqUrl]: queues.deliveryDlqUrl,
+        [ENV.retryQueueUrl]: queues.retryQueueUrl,
+        [ENV.retryDlqUrl]: queues.retryDlqUrl,
+        AWS_REGION: LOCAL_REGION,
+        AWS_ENDPOINT_URL_DYNAMODB: options.routeThrough
+          ? await options.routeThrough('dynamodb', dynamoEndpoint)
+          : dynamoEndpoint,
+        AWS_ENDPOINT_URL_SQS: options.routeThrough
+          ? await options.routeThrough('sqs', sqsHandle.endpoint)
+          : sqsHandle.endpoint,
+      },
+      { local: true },
+    );
     const service = buildService(config, {
       log,
       ...(options.http ? { http: options.http } : {}),

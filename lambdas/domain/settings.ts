@@ -2,7 +2,7 @@ import type { EventCatalog } from './catalog';
 import type { SignatureScheme } from './request';
 import type { RetryPolicy } from './retry-policy';
 
-/** What the domain needs to know of the configuration (built from `lambdas/config.ts`). */
+/** What the domain needs to know of the configuration (built by `serviceSettings` in `lambdas/config.ts` from `lambdas/settings/schema.ts`). */
 export interface ServiceSettings {
   /** Brand in header names: `<brand>-Signature`, `<brand>-Event`, `<brand>-Delivery`, User-Agent. */
   readonly brand: string;
@@ -15,8 +15,11 @@ export interface ServiceSettings {
   readonly retentionDays: number;
   readonly catalog: EventCatalog;
   readonly maxEndpointsPerTenant: number;
-  /** How long the delivery path may use a cached endpoint record (0: read it for every attempt). */
-  readonly endpointCacheTtlMs?: number;
+  /**
+   * How long a delivery may use a cached endpoint record (0: no cache). Bounds how late a disabled or
+   * deleted endpoint, or a rotated secret, takes effect on deliveries.
+   */
+  readonly endpointCacheTtlMs: number;
   /** Lets endpoints use http:// and private addresses (local development only). */
   readonly allowInsecureTargets: boolean;
 }

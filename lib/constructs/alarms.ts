@@ -1,5 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
-import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,6 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { ApiMetrics } from './service-api';
 import { serviceMetric } from './service-metrics';
 
 /** The runbook: every alarm's description ends with a link to its section. */
@@ -33,7 +33,7 @@ export interface AlarmsProps {
   readonly retryDlq: sqs.IQueue;
   /** Functions whose errors (crashes, timeouts; not reported batch items) and throttles raise an alarm. */
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
-  readonly api: apigateway.RestApi;
+  readonly api: ApiMetrics;
   /**
    * Final delivery failures (`DeliveryFailed`) within 5 minutes that raise the alarm.
    * @default 1
@@ -71,11 +71,25 @@ export class Alarms extends Construct {
       enforceSSL: true,
     });
     // CloudWatch publishes to the encrypted topic with the key (key policy, per the SNS encryption docs).
+    // Only for this account's alarms in this region: the key also protects the table holding endpoint
+    // secrets, so the service principal must not be usable on behalf of anyone else (confused deputy).
+    const stack = Stack.of(this);
     props.encryptionKey.addToResourcePolicy(
       new iam.PolicyStatement({
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
       }),
     );
     if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));

@@ -1,10 +1,10 @@
 import { Duration } from 'aws-cdk-lib';
-import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { RUNBOOK } from './alarms';
+import type { ApiMetrics } from './service-api';
 import { serviceMetric } from './service-metrics';
 
 export interface DashboardProps {
@@ -23,7 +23,7 @@ export interface DashboardProps {
   readonly deliveryFunction: lambda.IFunction;
   /** `maxConcurrency` of the delivery event source, drawn as a line. */
   readonly deliveryConcurrency: number;
-  readonly api: apigateway.RestApi;
+  readonly api: ApiMetrics;
   /** Alarms shown in the status row; each threshold is also drawn on the graph of its signal. */
   readonly alarms: readonly cloudwatch.Alarm[];
   /** The delivery failures alarm, drawn on the outcome graph. */

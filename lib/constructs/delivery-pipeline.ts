@@ -9,14 +9,14 @@ import { Construct } from 'constructs';
 import { DELIVERY_BATCH_SIZE } from '../resources';
 import { acknowledgeDataGrants } from './nag';
 import type { Queues } from './queues';
-import { ServiceFunction } from './service-function';
+import { type FunctionSetup, ServiceFunction } from './service-function';
 
 export interface DeliveryPipelineProps {
   readonly table: dynamodb.Table;
   readonly queues: Queues;
-  /** Variables read by `lambdas/config.ts`, the same for every function. */
-  readonly environment: Readonly<Record<string, string>>;
-  /** Timeout of the delivery function (see `deliveryFunctionTimeoutSeconds` in lib/resources.ts). */
+  /** Environment and bundled files of each function. */
+  readonly setup: FunctionSetup;
+  /** Timeout of the delivery function (see `deliveryFunctionTimeoutSeconds` in lambdas/settings/resources.ts). */
   readonly deliveryFunctionTimeout: Duration;
   /**
    * Maximum concurrent delivery invocations the event source starts (2 to 1000).
@@ -40,12 +40,12 @@ export class DeliveryPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: DeliveryPipelineProps) {
     super(scope, id);
-    const { table, queues, environment } = props;
+    const { table, queues, setup } = props;
 
     const delivery = new ServiceFunction(this, 'Delivery', {
       handler: 'delivery',
+      ...setup.of('delivery'),
       description: 'Signs and POSTs queued deliveries, records attempts, schedules retries',
-      environment,
       timeout: props.deliveryFunctionTimeout,
       memorySize: 512,
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
@@ -65,8 +65,8 @@ export class DeliveryPipeline extends Construct {
 
     const retry = new ServiceFunction(this, 'Retry', {
       handler: 'retry',
+      ...setup.of('retry'),
       description: 'Releases due retries into their FIFO group; re-delays the rest',
-      environment,
       timeout: Duration.seconds(30),
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
     });
@@ -79,8 +79,8 @@ export class DeliveryPipeline extends Construct {
 
     const sweeper = new ServiceFunction(this, 'Sweeper', {
       handler: 'sweeper',
+      ...setup.of('sweeper'),
       description: 'Re-enqueues pending deliveries that no queue message carries any more',
-      environment,
       timeout: Duration.seconds(50),
       // A missed or failed tick is made up by the next one a minute later.
       retryAttempts: 0,

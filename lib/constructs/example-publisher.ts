@@ -1,14 +1,14 @@
 import { Duration } from 'aws-cdk-lib';
-import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { ServiceApi } from './service-api';
 import { ServiceFunction } from './service-function';
 
 export interface ExamplePublisherProps {
   /** The service's API; the function may call `POST /v1/events` on its deployed stage and nothing else. */
-  readonly api: apigateway.RestApi;
+  readonly api: ServiceApi;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
 }
@@ -39,7 +39,7 @@ export class ExamplePublisher extends Construct {
     this.function = publisher.function;
     this.role = publisher.role;
 
-    this.ingestRouteArn = api.arnForExecuteApi('POST', '/v1/events', api.deploymentStage.stageName);
+    this.ingestRouteArn = api.arnForRoute('POST', '/v1/events');
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['execute-api:Invoke'], resources: [this.ingestRouteArn] }),
     );

@@ -69,7 +69,7 @@ export class Queues extends Construct {
     });
   }
 
-  /** Every queue, in the order of `QUEUES` in lib/resources.ts. */
+  /** Every queue: delivery, its DLQ, retry, its DLQ. */
   get all(): readonly sqs.Queue[] {
     return [this.deliveryQueue, this.deliveryDlq, this.retryQueue, this.retryDlq];
   }

@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -5,11 +9,35 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { ServiceFunctionName } from '../../lambdas/settings/schema';
 
 /** The handlers under `lambdas/<name>/handler.ts`: the five of the service, and the example publisher. */
 export type HandlerName = 'ingest' | 'api' | 'delivery' | 'retry' | 'sweeper' | 'example-publisher';
 
 const LAMBDAS_DIR = fileURLToPath(new URL('../../lambdas/', import.meta.url));
+
+/** What each service function is given besides its code: environment variables and bundled files. */
+export interface FunctionSetup {
+  of(fn: ServiceFunctionName): {
+    readonly environment: Readonly<Record<string, string>>;
+    readonly bundledFiles?: Readonly<Record<string, string>>;
+  };
+}
+
+/**
+ * Writes a file's content where the bundling step can copy it from: the system temp directory, named by
+ * the content's hash so repeated synths reuse one file.
+ */
+function stageFile(content: string): string {
+  const hash = createHash('sha256').update(content).digest('hex').slice(0, 32);
+  const file = join(tmpdir(), `webhook-bundled-${hash}`);
+  writeFileSync(file, content);
+  return file;
+}
+
+function quoted(path: string): string {
+  return process.platform === 'win32' ? `"${path}"` : `'${path.replace(/'/g, `'\\''`)}'`;
+}
 
 export interface ServiceFunctionProps {
   /** Which handler to bundle: `lambdas/<handler>/handler.ts`, export `handler`. */
@@ -18,6 +46,13 @@ export interface ServiceFunctionProps {
   readonly description: string;
   /** Variables the handler reads (`lambdas/config.ts` for the service's). `NODE_OPTIONS` is added here. */
   readonly environment: Readonly<Record<string, string>>;
+  /**
+   * Files copied next to `index.js` in the bundle (name to content), read at cold start from
+   * `/var/task/<name>`. For configuration too large for the 4 KB of environment variables (the event
+   * catalog). They are part of the asset, so changing one redeploys the function.
+   * @default none
+   */
+  readonly bundledFiles?: Readonly<Record<string, string>>;
   readonly timeout: Duration;
   /** @default 256 */
   readonly memorySize?: number;
@@ -54,6 +89,13 @@ export class ServiceFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
+    const copies = Object.entries(props.bundledFiles ?? {}).map(([name, content]) => {
+      if (!/^[\w.-]+$/.test(name))
+        throw new Error(`bundled file name ${JSON.stringify(name)} is not a plain name`);
+      return { source: stageFile(content), name };
+    });
+    const copy = process.platform === 'win32' ? 'copy /Y' : 'cp';
+
     this.function = new NodejsFunction(this, 'Function', {
       entry: `${LAMBDAS_DIR}${props.handler}/handler.ts`,
       handler: 'handler',
@@ -85,6 +127,16 @@ export class ServiceFunction extends Construct {
         mainFields: ['module', 'main'],
         forceDockerBundling: false,
         logLevel: LogLevel.WARNING,
+        ...(copies.length
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (_input: string, outputDir: string) =>
+                  copies.map((c) => `${copy} ${quoted(c.source)} ${quoted(join(outputDir, c.name))}`),
+              },
+            }
+          : {}),
       },
     });
 

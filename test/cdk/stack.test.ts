@@ -6,10 +6,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULTS } from '../../lambdas/config';
-import { parseDuration, parseRetrySchedule } from '../../lambdas/domain/retry-policy';
-import { ROUTES } from '../../lambdas/http/routes';
+import { loadConfig } from '../../lambdas/config';
 import { METRICS_NAMESPACE } from '../../lambdas/observability';
+import { settingsUsedBy } from '../../lambdas/settings/resolve';
+import { SETTINGS, type ServiceFunctionName } from '../../lambdas/settings/schema';
 import { SERVICE_METRICS } from '../../lib/constructs/service-metrics';
 import {
   DELIVERY_BATCH_SIZE,
@@ -61,15 +61,19 @@ function deliveryQueue(template: Template): [string, Resource] {
   return found[0]!;
 }
 
-/** Logical ids of the ingest, api, delivery, retry and sweeper functions. */
+/** Logical ids of the ingest, api, delivery, retry and sweeper functions, by name. */
+function serviceFunctions(stack: WebhookStack): Record<ServiceFunctionName, string> {
+  return {
+    ingest: logicalId(stack.ingestApi.ingestFunction),
+    api: logicalId(stack.ingestApi.apiFunction),
+    delivery: logicalId(stack.pipeline.deliveryFunction),
+    retry: logicalId(stack.pipeline.retryFunction),
+    sweeper: logicalId(stack.pipeline.sweeperFunction),
+  };
+}
+
 function serviceFunctionIds(stack: WebhookStack): string[] {
-  return [
-    stack.ingestApi.ingestFunction,
-    stack.ingestApi.apiFunction,
-    stack.pipeline.deliveryFunction,
-    stack.pipeline.retryFunction,
-    stack.pipeline.sweeperFunction,
-  ].map(logicalId);
+  return Object.values(serviceFunctions(stack));
 }
 
 /**
@@ -163,7 +167,7 @@ describe('WebhookStack with default settings', () => {
 
   it('redrives the delivery queue to a FIFO DLQ after more receives than the default schedule has attempts', () => {
     const [, queue] = deliveryQueue(template);
-    const retries = parseRetrySchedule(DEFAULTS.retrySchedule).length;
+    const retries = SETTINGS.retrySchedule.default.length;
     expect(retries).toBe(5);
     const redrive = queue.Properties.RedrivePolicy;
     expect(redrive.maxReceiveCount).toBe(deliveryMaxReceiveCount(retries));
@@ -257,70 +261,6 @@ describe('WebhookStack with default settings', () => {
     });
   });
 
-  it('requires IAM auth on every API method', () => {
-    const methods = resources(template, 'AWS::ApiGateway::Method');
-    expect(methods.length).toBeGreaterThan(0);
-    for (const [id, m] of methods) expect([id, m.Properties.AuthorizationType]).toEqual([id, 'AWS_IAM']);
-  });
-
-  describe('API routes', () => {
-    /** `HTTPMETHOD /path` of every method, with the logical id of the function it proxies to. */
-    function methodTable(): Map<string, string> {
-      const all = template.toJSON().Resources as Record<string, Resource>;
-      const paths = new Map<string, string>();
-      const pathOf = (ref: unknown): string => {
-        if ((ref as { 'Fn::GetAtt'?: string[] })['Fn::GetAtt']?.[1] === 'RootResourceId') return '';
-        const id = (ref as { Ref: string }).Ref;
-        if (!paths.has(id)) {
-          const r = all[id]!.Properties;
-          paths.set(id, `${pathOf(r.ParentId)}/${r.PathPart}`);
-        }
-        return paths.get(id)!;
-      };
-      const table = new Map<string, string>();
-      for (const [, m] of resources(template, 'AWS::ApiGateway::Method')) {
-        expect(m.Properties.Integration.Type).toBe('AWS_PROXY');
-        const target = JSON.stringify(m.Properties.Integration.Uri).match(
-          /"Fn::GetAtt":\["(\w+)","Arn"\]/,
-        )?.[1];
-        table.set(`${m.Properties.HttpMethod} ${pathOf(m.Properties.ResourceId) || '/'}`, target ?? '?');
-      }
-      return table;
-    }
-
-    it('creates a method for each ROUTES entry, proxied to the function the route names', () => {
-      const methods = methodTable();
-      const fnIds = {
-        ingest: logicalId(stack.ingestApi.ingestFunction),
-        api: logicalId(stack.ingestApi.apiFunction),
-      };
-      for (const route of ROUTES) {
-        expect([route.operation, methods.get(`${route.method} ${route.path}`)]).toEqual([
-          route.operation,
-          fnIds[route.fn],
-        ]);
-      }
-    });
-
-    it('sends other methods and unknown paths to the api function, whose router answers 405/404', () => {
-      const methods = methodTable();
-      const api = logicalId(stack.ingestApi.apiFunction);
-      for (const route of ROUTES) expect(methods.get(`ANY ${route.path}`)).toBe(api);
-      expect(methods.get('ANY /{proxy+}')).toBe(api);
-      expect(methods.get('ANY /')).toBe(api);
-    });
-  });
-
-  it('throttles, traces and access-logs the API stage', () => {
-    template.hasResourceProperties('AWS::ApiGateway::Stage', {
-      TracingEnabled: true,
-      AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.anyValue() },
-      MethodSettings: Match.arrayWith([
-        Match.objectLike({ ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200, LoggingLevel: 'ERROR' }),
-      ]),
-    });
-  });
-
   it('runs every function on nodejs22.x, arm64, with X-Ray and its own log group', () => {
     const functions = resources(template, 'AWS::Lambda::Function');
     expect(functions).toHaveLength(6);
@@ -333,23 +273,34 @@ describe('WebhookStack with default settings', () => {
     }
   });
 
-  it('gives the five service functions the shared configuration', () => {
+  it('gives each service function the resource names and the settings it reads, at their defaults', () => {
     const all = template.toJSON().Resources as Record<string, Resource>;
-    const ids = serviceFunctionIds(stack);
-    expect(ids).toHaveLength(5);
-    for (const id of ids) {
+    const fns = serviceFunctions(stack);
+    expect(Object.keys(fns)).toHaveLength(5);
+    for (const [fn, id] of Object.entries(fns)) {
       const vars = all[id]!.Properties.Environment.Variables;
       for (const name of Object.values(ENV)) expect(vars[name]).toBeDefined();
-      expect(vars).toMatchObject({
-        RETRY_SCHEDULE: DEFAULTS.retrySchedule,
-        HEADER_BRAND: DEFAULTS.brand,
-        DELIVERY_TIMEOUT: DEFAULTS.deliveryTimeout,
-        RETENTION_DAYS: String(DEFAULTS.retentionDays),
-        SIGNATURE_SCHEME: 'yumkiosk',
-        ALLOW_INSECURE_TARGETS: 'false',
-        NODE_OPTIONS: '--enable-source-maps',
-      });
+      const expected = Object.fromEntries(
+        settingsUsedBy(fn as ServiceFunctionName).map((key) => [SETTINGS[key].env, expect.any(String)]),
+      );
+      expect(Object.keys(vars).sort()).toEqual(
+        [...Object.values(ENV), ...Object.keys(expected), 'NODE_OPTIONS'].sort(),
+      );
     }
+    const delivery = all[fns.delivery]!.Properties.Environment.Variables;
+    expect(delivery).toMatchObject({
+      RETRY_SCHEDULE: '1m,5m,30m,2h,12h',
+      HEADER_BRAND: 'YumKiosk',
+      DELIVERY_TIMEOUT: '10s',
+      RETENTION_DAYS: '30',
+      SWEEP_GRACE: '15m',
+      SIGNATURE_SCHEME: 'yumkiosk',
+      ENDPOINT_CACHE_TTL: '5s',
+      ALLOW_INSECURE_TARGETS: 'false',
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+    // The catalog travels inside the ingest and api bundles; the variable holds its path.
+    expect(all[fns.api]!.Properties.Environment.Variables.EVENT_CATALOG).toBe('/var/task/event-catalog.json');
   });
 
   it('runs the sweeper every minute', () => {
@@ -442,10 +393,10 @@ describe('WebhookStack with default settings', () => {
       expect(arr(invoke[0]!.Action)).toEqual(['execute-api:Invoke']);
       const [resource, ...others] = arr(invoke[0]!.Resource).map(flatten);
       expect(others).toEqual([]);
-      const api = logicalId(stack.ingestApi.api);
-      const stage = logicalId(stack.ingestApi.api.deploymentStage);
+      const api = logicalId(stack.ingestApi.api.construct);
       expect(resource).toMatch(/^arn:\{Ref:AWS::Partition\}:execute-api:/);
-      expect(resource!.endsWith(`:{Ref:${api}}/{Ref:${stage}}/POST/v1/events`)).toBe(true);
+      // The HTTP API's one stage is `$default`, which is also the stage segment of its ARNs.
+      expect(resource!.endsWith(`:{Ref:${api}}/$default/POST/v1/events`)).toBe(true);
 
       const actions = statements.flatMap((s) => arr(s.Action));
       expect(actions.filter((a) => /^(dynamodb|sqs|kms|sns|lambda):/.test(a))).toEqual([]);
@@ -470,7 +421,9 @@ describe('WebhookStack with default settings', () => {
       const fn = template.toJSON().Resources[logicalId(stack.examplePublisher!.function)] as Resource;
       const vars = fn.Properties.Environment.Variables;
       expect(Object.keys(vars).sort()).toEqual(['NODE_OPTIONS', 'WEBHOOK_API_URL']);
-      expect(flatten(vars.WEBHOOK_API_URL)).toContain(`{Ref:${logicalId(stack.ingestApi.api)}}.execute-api.`);
+      expect(flatten(vars.WEBHOOK_API_URL)).toContain(
+        `https://{Ref:${logicalId(stack.ingestApi.api.construct)}}.execute-api.`,
+      );
     });
   });
 
@@ -522,10 +475,10 @@ describe('WebhookStack with default settings', () => {
       expect(alarm!.p).toMatchObject({
         Namespace: 'AWS/SQS',
         Statistic: 'Maximum',
-        Threshold: parseDuration(DEFAULTS.sweepGrace) / 1000,
+        Threshold: 900,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       });
-      expect(alarm!.p.Threshold).toBe(900);
+      expect(alarm!.p.Threshold * 1000).toBe(stack.settings.sweepGrace);
     });
 
     it('alarms on any message in either DLQ', () => {
@@ -551,9 +504,8 @@ describe('WebhookStack with default settings', () => {
     });
 
     it('alarms on API 5xx answers', () => {
-      const found = alarms().filter(
-        ({ p }) => p.MetricName === '5XXError' && p.Namespace === 'AWS/ApiGateway',
-      );
+      // The HTTP API's metric is `5xx` by ApiId (the REST API's, `5XXError` by ApiName: test/cdk/api.test.ts).
+      const found = alarms().filter(({ p }) => p.MetricName === '5xx' && p.Namespace === 'AWS/ApiGateway');
       expect(found).toHaveLength(1);
       expect(found[0]!.p).toMatchObject({ Statistic: 'Sum', Threshold: 5 });
     });
@@ -581,8 +533,8 @@ describe('WebhookStack with default settings', () => {
     has('AWS/SQS', 'ApproximateAgeOfOldestMessage', 'QueueName', queueName(stack.queues.deliveryQueue));
     for (const metric of ['Errors', 'Throttles', 'Duration'])
       expect(body.match(new RegExp(`"AWS/Lambda","${metric}","FunctionName"`, 'g'))).toHaveLength(6);
-    for (const metric of ['Count', '4XXError', '5XXError', 'Latency', 'IntegrationLatency'])
-      expect(body).toContain(`"AWS/ApiGateway","${metric}","ApiName"`);
+    for (const metric of ['Count', '4xx', '5xx', 'Latency', 'IntegrationLatency'])
+      expect(body).toContain(`"AWS/ApiGateway","${metric}","ApiId"`);
     // The alarm row shows every alarm.
     for (const alarm of stack.alarms.alarms)
       expect(JSON.stringify(dashboards[0]![1].Properties)).toContain(logicalId(alarm));
@@ -618,14 +570,16 @@ describe('WebhookStack settings', () => {
 
   it('rejects a deliveryConcurrency outside 2..1000 at synth time', () => {
     expect(() => build({ deliveryConcurrency: 1 })).toThrow(
-      'deliveryConcurrency: must be an integer from 2 to 1000, got 1',
+      /^deliveryConcurrency: must be an integer from 2 to 1000, got 1$/,
     );
     expect(() => build({ deliveryConcurrency: 1001 })).toThrow(/^deliveryConcurrency: /);
   });
 
   it('rejects settings the functions would refuse at cold start, naming the prop', () => {
     expect(() => build({ headerBrand: 'Yum Kiosk' })).toThrow(/^headerBrand: /);
-    expect(() => build({ deliveryTimeout: '2m' })).toThrow(/^deliveryTimeout: 2m is outside/);
+    expect(() => build({ deliveryTimeout: '2m' })).toThrow(
+      /^deliveryTimeout: must be a duration from 100ms to 1m \(e\.g\. 10s, 5m\), got "2m"$/,
+    );
     expect(() => build({ retentionDays: 0 })).toThrow(/^retentionDays: /);
     expect(() => build({ alarmEmail: 'ops' })).toThrow(/^alarmEmail: /);
   });
@@ -633,10 +587,14 @@ describe('WebhookStack settings', () => {
   it('signs with the configured signatureScheme, and rejects an unknown one naming the prop', () => {
     const { template, stack } = build({ signatureScheme: 'standard-webhooks' });
     const all = template.toJSON().Resources as Record<string, Resource>;
-    for (const id of serviceFunctionIds(stack))
-      expect(all[id]!.Properties.Environment.Variables.SIGNATURE_SCHEME).toBe('standard-webhooks');
+    const fns = serviceFunctions(stack);
+    for (const fn of ['api', 'delivery'] as const)
+      expect(all[fns[fn]]!.Properties.Environment.Variables.SIGNATURE_SCHEME).toBe('standard-webhooks');
+    // The functions that do not sign do not get it.
+    for (const fn of ['ingest', 'retry', 'sweeper'] as const)
+      expect(all[fns[fn]]!.Properties.Environment.Variables.SIGNATURE_SCHEME).toBeUndefined();
     expect(() => build({ signatureScheme: 'hmac' as never })).toThrow(
-      'signatureScheme: must be "yumkiosk" or "standard-webhooks", got "hmac"',
+      /^signatureScheme: must be "yumkiosk" or "standard-webhooks", got "hmac"$/,
     );
   });
 
@@ -644,7 +602,7 @@ describe('WebhookStack settings', () => {
     const { template } = build({ deliveryFailureThreshold: 25 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'DeliveryFailed', Threshold: 25 });
     expect(() => build({ deliveryFailureThreshold: 0 })).toThrow(
-      'deliveryFailureThreshold: must be an integer from 1 to 10000, got 0',
+      /^deliveryFailureThreshold: must be an integer from 1 to 10000, got 0$/,
     );
     expect(() => build({ deliveryFailureThreshold: 1.5 })).toThrow(/^deliveryFailureThreshold: /);
   });
@@ -718,12 +676,19 @@ describe('webhookPropsFromContext', () => {
 
 describe('bundling', () => {
   it('bundles every handler offline with esbuild into a loadable CommonJS asset', {
-    timeout: 120_000,
+    timeout: 240_000,
   }, () => {
+    // A catalog over Lambda's 4 KB environment limit: it travels inside the ingest and api bundles.
+    const catalog = Array.from({ length: 80 }, (_, i) => ({
+      type: `thing.happened_${i}`,
+      description: `Event number ${i}: something happened that a receiver may care about.`,
+    }));
+    expect(JSON.stringify(catalog).length).toBeGreaterThan(4096);
     const app = new App();
-    const stack = new WebhookStack(app, 'WebhookService');
+    const stack = new WebhookStack(app, 'WebhookService', { eventCatalog: catalog });
     const assembly = app.synth();
-    const functions = resources(Template.fromStack(stack), 'AWS::Lambda::Function');
+    const template = Template.fromStack(stack);
+    const functions = resources(template, 'AWS::Lambda::Function');
     expect(functions).toHaveLength(6);
     for (const [, fn] of functions) {
       const hash = String(fn.Properties.Code.S3Key).replace(/\.zip$/, '');
@@ -741,5 +706,23 @@ describe('bundling', () => {
       // The SDK is not bundled (the runtime's copy is used), which keeps each bundle small.
       expect(readFileSync(bundle).length).toBeLessThan(400 * 1024);
     }
+    const assetOf = (fn: IConstruct) => {
+      const code = (template.toJSON().Resources[logicalId(fn)] as Resource).Properties.Code;
+      return join(assembly.directory, `asset.${String(code.S3Key).replace(/\.zip$/, '')}`);
+    };
+    for (const fn of [stack.ingestApi.ingestFunction, stack.ingestApi.apiFunction]) {
+      const file = join(assetOf(fn), 'event-catalog.json');
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(catalog);
+      // Read as the function reads it at cold start (from /var/task there): through loadConfig.
+      const config = loadConfig({
+        TABLE_NAME: 'webhooks',
+        DELIVERY_QUEUE_URL: 'q',
+        DELIVERY_DLQ_URL: 'q',
+        RETRY_QUEUE_URL: 'q',
+        EVENT_CATALOG: file,
+      });
+      expect(config.settings.catalog.entries).toEqual(catalog);
+    }
+    expect(existsSync(join(assetOf(stack.pipeline.deliveryFunction), 'event-catalog.json'))).toBe(false);
   });
 });

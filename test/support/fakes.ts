@@ -565,6 +565,7 @@ export function testSettings(overrides: Partial<ServiceSettings> = {}): ServiceS
     retentionDays: 30,
     catalog: new EventCatalog(DEFAULT_CATALOG),
     maxEndpointsPerTenant: 50,
+    endpointCacheTtlMs: 0, // no endpoint cache unless a test asks for one
     allowInsecureTargets: false,
     ...overrides,
   };

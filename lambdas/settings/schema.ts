@@ -1,0 +1,334 @@
+/**
+ * Every setting of the service, once: its CDK context key (also the stack prop), its environment
+ * variable, kind and rule, default, help text, and which functions read it.
+ *
+ * Everything else derives from this table: the stack props and the context keys `bin/app.ts` reads
+ * (`lib/settings.ts`), the environment of each function (only the settings it uses), the local runtime's
+ * variables, the validation at synth time and at cold start (`resolve.ts`, used by `lambdas/config.ts`),
+ * and both settings tables in the README (`docs.ts`; a test fails when the README drifts).
+ *
+ * To add a setting: add an entry here, read it from `ServiceSettings` (or the stack's `settings`), run
+ * `npx tsx bin/settings-table.ts` to refresh the README. The tests check it reaches every function listed
+ * in `usedBy`.
+ */
+import { DEFAULT_CATALOG } from '../domain/catalog';
+import {
+  catalog,
+  decimal,
+  duration,
+  email,
+  flag,
+  integer,
+  integerOneOf,
+  type Kind,
+  oneOf,
+  path,
+  schedule,
+  text,
+} from './kinds';
+
+/** The service's own functions (the example publisher reads none of these settings). */
+export const SERVICE_FUNCTIONS = ['ingest', 'api', 'delivery', 'retry', 'sweeper'] as const;
+export type ServiceFunctionName = (typeof SERVICE_FUNCTIONS)[number];
+
+export interface Setting<T, Input = T> {
+  readonly kind: Kind<T, Input>;
+  /**
+   * `context`: a CDK context key and stack prop (`-c key=value`). `refused`: has a context key only to
+   * refuse it with a reason. `local`: read by the local runtime only.
+   */
+  readonly scope: 'context' | 'refused' | 'local';
+  /** Environment variable the functions (and the local runtime) read it from; none for stack-only settings. */
+  readonly env?: string;
+  readonly default: T | undefined;
+  /** How the README states the default when it is not simply the formatted value. */
+  readonly defaultText?: string;
+  /** Default of the local runtime (`npm start`) where it differs. */
+  readonly localDefault?: T;
+  /** Functions whose environment carries it. Empty: the stack uses it while building resources. */
+  readonly usedBy: readonly ServiceFunctionName[];
+  /** One line for the README table. */
+  readonly help: string;
+  /** A valid value other than the default (tests deploy with it; the README may quote it). */
+  readonly example: Input;
+  /** Why the context key is refused (scope `refused`). */
+  readonly refusal?: string;
+}
+
+/**
+ * Types come from the kind alone (`NoInfer`), so a default cannot widen an enum to `string`; the scope
+ * and whether there is a default are kept as literal types, for `ContextKey` and `Settings`.
+ */
+function setting<T, Input, const Scope extends Setting<T, Input>['scope'], D extends T | undefined>(
+  spec: Omit<Setting<T, Input>, 'scope' | 'default' | 'localDefault' | 'example'> & {
+    readonly scope: Scope;
+    readonly default: D & NoInfer<T | undefined>;
+    readonly localDefault?: NoInfer<T>;
+    readonly example: NoInfer<Input>;
+  },
+): Setting<T, Input> & { readonly scope: Scope; readonly default: D } {
+  return spec;
+}
+
+/** CloudWatch Logs retention periods, in days. */
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+
+export const SETTINGS = {
+  retrySchedule: setting({
+    kind: schedule(),
+    scope: 'context',
+    env: 'RETRY_SCHEDULE',
+    default: [MINUTE, 5 * MINUTE, 30 * MINUTE, 2 * HOUR, 12 * HOUR],
+    usedBy: ['api', 'delivery'],
+    help:
+      "delays between attempts (`1m,15m,60m` is Yonne's, `1s,2s,3s` suits tests); also sizes the delivery " +
+      "queue's `maxReceiveCount`",
+    example: '1m,10m,1h',
+  }),
+  retryJitter: setting({
+    kind: decimal(0, 0.5),
+    scope: 'context',
+    env: 'RETRY_JITTER',
+    default: 0,
+    usedBy: ['delivery'],
+    help: 'spread each retry delay by plus or minus this fraction',
+    example: 0.2,
+  }),
+  deliveryTimeout: setting({
+    kind: duration(100, 60 * SECOND),
+    scope: 'context',
+    env: 'DELIVERY_TIMEOUT',
+    default: 10 * SECOND,
+    usedBy: ['api', 'delivery'],
+    help:
+      "time for a 2xx answer; sizes the delivery function's timeout and the delivery queue's visibility " +
+      'timeout',
+    example: '20s',
+  }),
+  signatureScheme: setting({
+    kind: oneOf(['yumkiosk', 'standard-webhooks'] as const),
+    scope: 'context',
+    env: 'SIGNATURE_SCHEME',
+    default: 'yumkiosk',
+    usedBy: ['api', 'delivery'],
+    help:
+      '`yumkiosk` (`<Brand>-Signature: t=...,v1=...`) or `standard-webhooks` (`webhook-id`, ' +
+      '`webhook-timestamp`, `webhook-signature`); changing it on a running deployment changes every request',
+    example: 'standard-webhooks',
+  }),
+  headerBrand: setting({
+    kind: text(
+      /^[A-Za-z][A-Za-z0-9-]{0,31}$/,
+      'letters, digits and dashes, starting with a letter, at most 32',
+    ),
+    scope: 'context',
+    env: 'HEADER_BRAND',
+    default: 'YumKiosk',
+    usedBy: ['api', 'delivery'],
+    help: 'the brand in header names (`<Brand>-Signature`, `<Brand>-Event`, ...)',
+    example: 'Acme',
+  }),
+  retentionDays: setting({
+    kind: integer(1, 365),
+    scope: 'context',
+    env: 'RETENTION_DAYS',
+    default: 30,
+    usedBy: ['ingest', 'api', 'delivery', 'sweeper'],
+    help:
+      'days events and deliveries are kept (DynamoDB TTL); at least twice the retry schedule plus 12h, ' +
+      'so nothing pending expires',
+    example: 14,
+  }),
+  sweepGrace: setting({
+    kind: duration(SECOND, 24 * HOUR),
+    scope: 'context',
+    env: 'SWEEP_GRACE',
+    default: undefined,
+    defaultText: "`15m`, or the delivery queue's visibility timeout plus 1m when that is longer",
+    usedBy: ['ingest', 'api', 'delivery', 'sweeper'],
+    help:
+      'how long past due a pending delivery may go unprocessed before the sweeper re-queues it; never ' +
+      "shorter than the delivery queue's visibility timeout plus 1m",
+    example: '30m',
+  }),
+  maxEndpointsPerTenant: setting({
+    kind: integer(1, 500),
+    scope: 'context',
+    env: 'MAX_ENDPOINTS_PER_TENANT',
+    default: 50,
+    usedBy: ['api'],
+    help: 'endpoints a tenant may register',
+    example: 200,
+  }),
+  endpointCacheTtl: setting({
+    kind: duration(0, 60 * SECOND),
+    scope: 'context',
+    env: 'ENDPOINT_CACHE_TTL',
+    default: 5 * SECOND,
+    usedBy: ['api', 'delivery'],
+    help:
+      'how long a delivery may use a cached endpoint record: the longest a disabled or deleted endpoint or a ' +
+      'rotated secret can take to apply (`0s` turns the cache off)',
+    example: '2s',
+  }),
+  eventCatalog: setting({
+    kind: catalog(),
+    scope: 'context',
+    env: 'EVENT_CATALOG',
+    default: DEFAULT_CATALOG,
+    defaultText: "YumKiosk's 11 types",
+    usedBy: ['ingest', 'api'],
+    help:
+      'the event types that may be published: a JSON array of `{ "type", "description" }`, inline or the ' +
+      'path of a JSON file; deployed inside the function bundles, so any size works',
+    example: [{ type: 'thing.happened', description: 'A thing happened.' }],
+  }),
+  logLevel: setting({
+    kind: oneOf(['debug', 'info', 'warn', 'error'] as const),
+    scope: 'context',
+    env: 'LOG_LEVEL',
+    default: 'info',
+    localDefault: 'warn',
+    usedBy: ['ingest', 'api', 'delivery', 'retry', 'sweeper'],
+    help: 'least severe log level written (`warn` by default locally)',
+    example: 'debug',
+  }),
+  allowInsecureTargets: setting({
+    kind: flag(),
+    scope: 'refused',
+    env: 'ALLOW_INSECURE_TARGETS',
+    default: false,
+    usedBy: ['api', 'delivery'],
+    help:
+      '`true` lets endpoints use `http://` and loopback or private addresses. Local development only; ' +
+      'refused by the stack',
+    example: true,
+    refusal:
+      'not available on AWS; deployed functions always refuse private and non-HTTPS targets. Use the local ' +
+      'runtime (npm start) to deliver to local receivers.',
+  }),
+  apiType: setting({
+    kind: oneOf(['http', 'rest'] as const),
+    scope: 'context',
+    default: 'http',
+    usedBy: [],
+    help:
+      '`http`: API Gateway HTTP API (about $1.00 per million requests). `rest`: REST API ($3.50 per million), ' +
+      'for WAF, a private endpoint or a resource policy',
+    example: 'rest',
+  }),
+  apiRateLimit: setting({
+    kind: decimal(0, 10_000, { exclusiveMin: true }),
+    scope: 'context',
+    default: 100,
+    usedBy: [],
+    help: 'API stage throttling: steady requests per second',
+    example: 50,
+  }),
+  apiBurstLimit: setting({
+    kind: integer(1, 5000),
+    scope: 'context',
+    default: 200,
+    usedBy: [],
+    help: 'API stage throttling: burst size',
+    example: 100,
+  }),
+  deliveryConcurrency: setting({
+    kind: integer(2, 1000),
+    scope: 'context',
+    default: 20,
+    usedBy: [],
+    help: 'most concurrent delivery invocations (event source `maxConcurrency`)',
+    example: 50,
+  }),
+  deliveryFailureThreshold: setting({
+    kind: integer(1, 10_000),
+    scope: 'context',
+    default: 1,
+    usedBy: [],
+    help: 'final delivery failures in 5 minutes that raise the alarm',
+    example: 5,
+  }),
+  alarmEmail: setting({
+    kind: email(),
+    scope: 'context',
+    default: undefined,
+    defaultText: 'none',
+    usedBy: [],
+    help: 'address subscribed to the alarm topic (AWS mails it a confirmation link)',
+    example: 'oncall@example.com',
+  }),
+  examplePublisher: setting({
+    kind: flag(),
+    scope: 'context',
+    default: true,
+    usedBy: [],
+    help: '`false` leaves the example publisher function out',
+    example: false,
+  }),
+  logRetentionDays: setting({
+    kind: integerOneOf(LOG_RETENTION_DAYS),
+    scope: 'context',
+    default: 30,
+    usedBy: [],
+    help: 'days every function and access log group keeps its logs (a CloudWatch Logs retention period)',
+    example: 90,
+  }),
+  port: setting({
+    kind: integer(0, 65_535),
+    scope: 'local',
+    env: 'PORT',
+    default: 3000,
+    usedBy: [],
+    help: 'HTTP port of the local runtime',
+    example: 3001,
+  }),
+  dataDir: setting({
+    kind: path(),
+    scope: 'local',
+    env: 'DATA_DIR',
+    default: undefined,
+    defaultText: 'in memory',
+    usedBy: [],
+    help: "keep DynamoDB Local's data on disk here (survives restarts; pending deliveries are re-queued at start)",
+    example: '.data',
+  }),
+} as const;
+
+export type SettingKey = keyof typeof SETTINGS;
+
+type ValueOf<S> = S extends Setting<infer T, unknown> ? T : never;
+type InputOf<S> = S extends Setting<unknown, infer I> ? I : never;
+
+type Resolved = {
+  readonly [K in SettingKey]: (typeof SETTINGS)[K]['default'] extends undefined
+    ? ValueOf<(typeof SETTINGS)[K]> | undefined
+    : ValueOf<(typeof SETTINGS)[K]>;
+};
+
+/**
+ * Every setting after defaults and validation. Those with no default may be undefined, except the
+ * sweeper's grace, whose default is derived from the delivery timeout.
+ */
+export type Settings = Omit<Resolved, 'sweepGrace'> & { readonly sweepGrace: number };
+
+/** Keys a CDK app may set (context and stack props). */
+export type ContextKey = {
+  [K in SettingKey]: (typeof SETTINGS)[K]['scope'] extends 'context' ? K : never;
+}[SettingKey];
+
+/**
+ * The stack props the settings give: each optional, typed as the prop accepts it (`"10s"` for a duration,
+ * `30` for a number of days, an array or JSON text for the catalog). Rules and help: the README table.
+ */
+export type SettingProps = { readonly [K in ContextKey]?: InputOf<(typeof SETTINGS)[K]> };
+
+export function settingEntries(): [SettingKey, Setting<unknown, unknown>][] {
+  return Object.entries(SETTINGS) as [SettingKey, Setting<unknown, unknown>][];
+}

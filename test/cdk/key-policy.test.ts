@@ -1,0 +1,45 @@
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it, vi } from 'vitest';
+import { WebhookStack } from '../../lib/webhook-stack';
+
+// Each synth takes about a second alone, many more on a busy machine: room for several per test.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
+
+type Statement = {
+  Principal?: { Service?: string | string[] };
+  Action: string | string[];
+  Condition?: unknown;
+};
+
+describe('KMS key policy', () => {
+  it("lets cloudwatch.amazonaws.com use the key only for this account's alarms in this region", () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const template = Template.fromStack(new WebhookStack(app, 'WebhookService'));
+    const keys = Object.values(template.findResources('AWS::KMS::Key'));
+    expect(keys).toHaveLength(1);
+    const statements = keys[0]!.Properties.KeyPolicy.Statement as Statement[];
+    const services = statements.filter((s) => s.Principal?.Service !== undefined);
+    // Every service principal on this key is conditioned; today CloudWatch (alarms to the SNS topic) is the one.
+    expect(services.map((s) => s.Principal!.Service)).toEqual(['cloudwatch.amazonaws.com']);
+    expect(services[0]!.Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      ArnLike: {
+        'aws:SourceArn': {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':cloudwatch:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':alarm:*',
+            ],
+          ],
+        },
+      },
+    });
+  });
+});
