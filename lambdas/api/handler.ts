@@ -76,7 +76,7 @@ export function makeApiHandler(service: Service) {
       const input = parseWith(RotateSecretSchema, optionalBody(event));
       return json(200, await rotateSecret(service, tenantId, id, input.expireCurrentInSeconds));
     },
-    testEndpoint: async (event, id) => json(200, await testEndpoint(service, tenantOf(event), id)),
+    testEndpoint: async (event, id) => json(202, await testEndpoint(service, tenantOf(event), id)),
     recoverEndpoint: async (event, id) => {
       const tenantId = tenantOf(event);
       const input = parseWith(RecoverSchema, readJsonBody(event));

@@ -137,8 +137,9 @@ async function settle(
   }
 
   // A target that resolves to a private address will not fix itself: its owner must change it.
+  const blocked = outcome.kind === 'error' && outcome.errorClass === 'blocked_target';
   const delayMs =
-    outcome.kind === 'error' && outcome.errorClass === 'blocked_target'
+    blocked || message.noRetry
       ? undefined
       : retryDelayMs(settings.retry, number - offset, {
           ...(outcome.kind === 'response' &&
@@ -149,18 +150,21 @@ async function settle(
         });
 
   if (delayMs === undefined) {
-    const reason =
-      outcome.kind === 'error' && outcome.errorClass === 'blocked_target'
-        ? `target blocked: ${outcome.message}`
+    const reason = blocked
+      ? `target blocked: ${(outcome as { message: string }).message}`
+      : message.noRetry
+        ? 'test ping failed (pings are not retried)'
         : `gave up after ${number - offset} attempts`;
-    await queues.deadLetter(message, reason);
+    // A failed test ping is only recorded: it is not a delivery anyone waits for, nor a page for on-call.
+    if (!message.noRetry) await queues.deadLetter(message, reason);
     if (
-      await store.recordAttempt(ref, {
+      (await store.recordAttempt(ref, {
         attempt,
         status: 'failed',
         failureReason: reason,
         attemptOffset: offset,
-      })
+      })) &&
+      !message.noRetry
     )
       report({ outcome: 'failed' });
     return 'ack';

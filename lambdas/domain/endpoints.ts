@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { serializeEnvelope } from './envelope';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { newId } from './ids';
-import type { Endpoint, SigningSecret } from './model';
-import type { Clock, HttpSender, Page, WebhookStore } from './ports';
-import { deliveryHeaders, isStandardWebhooksSecret } from './request';
+import { nextAttemptMessage } from './messages';
+import { type Endpoint, newDelivery, type SigningSecret, type StoredEvent } from './model';
+import type { Clock, DeliveryQueues, DeliveryStore, EventStore, Page, WebhookStore } from './ports';
+import { isStandardWebhooksSecret } from './request';
 import type { CreateEndpointWithSecretInput, UpdateEndpointInput } from './schemas';
 import type { ServiceSettings } from './settings';
 import { checkEndpointUrl } from './target-safety';
@@ -180,62 +181,49 @@ export async function rotateSecret(
   return { secret, previousExpiresAt: new Date(expiresAt).toISOString() };
 }
 
-export interface TestOutcome {
-  readonly status: 'succeeded' | 'failed';
+export interface TestQueued {
   readonly deliveryId: string;
   readonly eventId: string;
-  readonly responseStatus?: number;
-  readonly responseBody?: string;
-  readonly errorClass?: string;
-  readonly errorMessage?: string;
-  readonly durationMs: number;
 }
 
-/** Sends a signed `ping` event (as GitHub does on creation) right now, and reports the attempt. */
+/**
+ * Queues a signed `ping` event (as GitHub sends on creation) as a delivery in the endpoint's own FIFO
+ * group, behind whatever it already has, so it never overlaps a delivery in flight. It is attempted once
+ * (no retries), its request and outcome are in the deliveries log (`GET /v1/deliveries/{deliveryId}`), and
+ * only enabled endpoints get one: a ping is no way to reach a URL the service is not delivering to.
+ */
 export async function testEndpoint(
-  deps: EndpointDeps & { http: HttpSender },
+  deps: EndpointDeps & {
+    store: Pick<DeliveryStore, 'createDelivery'> & Pick<EventStore, 'putEvent'>;
+    queues: Pick<DeliveryQueues, 'enqueue'>;
+  },
   tenantId: string,
   id: string,
-): Promise<TestOutcome> {
+): Promise<TestQueued> {
   const endpoint = await mustGet(deps.store, tenantId, id);
+  if (endpoint.status !== 'enabled') throw new ConflictError(`endpoint ${id} is disabled; enable it first`);
   const now = deps.clock.now();
   const eventId = newId('evt', now);
-  const deliveryId = newId('dlv', now);
-  const body = serializeEnvelope({
+  const createdAt = new Date(now).toISOString();
+  const delivery = newDelivery({ tenantId, eventId, eventType: PING_TYPE, endpointId: endpoint.id }, now);
+  const event: StoredEvent = {
     id: eventId,
-    type: 'ping',
-    createdAt: new Date(now).toISOString(),
-    data: { endpointId: endpoint.id, message: 'Test event from the webhook service' },
-  });
-  const headers = deliveryHeaders({
-    scheme: deps.settings.signatureScheme,
-    brand: deps.settings.brand,
-    body,
-    eventType: 'ping',
-    deliveryId,
-    secrets: endpoint.secrets,
-    now,
-  });
-  const outcome = await deps.http.post(endpoint.url, headers, body, deps.settings.deliveryTimeoutMs);
-  const durationMs = deps.clock.now() - now;
-  if (outcome.kind === 'error') {
-    return {
-      status: 'failed',
-      deliveryId,
-      eventId,
-      errorClass: outcome.errorClass,
-      errorMessage: outcome.message,
-      durationMs,
-    };
-  }
-  const ok = outcome.response.status >= 200 && outcome.response.status < 300;
-  return {
-    status: ok ? 'succeeded' : 'failed',
-    deliveryId,
-    eventId,
-    responseStatus: outcome.response.status,
-    responseBody: outcome.response.body,
-    ...(ok ? {} : { errorClass: 'http_status' }),
-    durationMs,
+    tenantId,
+    type: PING_TYPE,
+    body: serializeEnvelope({
+      id: eventId,
+      type: PING_TYPE,
+      createdAt,
+      data: { endpointId: endpoint.id, message: 'Test event from the webhook service' },
+    }),
+    createdAt,
+    deliveries: [{ id: delivery.id, endpointId: endpoint.id }],
   };
+  await deps.store.putEvent(event);
+  await deps.store.createDelivery(delivery, now + deps.settings.sweepGraceMs);
+  await deps.queues.enqueue([{ ...nextAttemptMessage(delivery, endpoint.ordering, event), noRetry: true }]);
+  return { deliveryId: delivery.id, eventId };
 }
+
+/** The type of the test event (not in the catalog: only the test route sends it). */
+export const PING_TYPE = 'ping';

@@ -17,6 +17,7 @@ const DeliveryMessageSchema = z.object({
   replayOf: z.string().min(1).optional(),
   dueAt: z.number().int().optional(),
   body: z.string().optional(),
+  noRetry: z.boolean().optional(),
 });
 
 /** Reads a queue message body; anything else is a poison message. */

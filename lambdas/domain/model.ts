@@ -118,6 +118,8 @@ export interface DeliveryMessage {
   readonly dueAt?: number;
   /** The envelope bytes; absent only when too large to ride along (read from the event item then). */
   readonly body?: string;
+  /** One attempt and no retries (the test ping). */
+  readonly noRetry?: boolean;
 }
 
 /** A new delivery of an event to an endpoint, due now: what publish and replay create. */

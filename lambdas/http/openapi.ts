@@ -55,8 +55,9 @@ const OPERATIONS: Record<
     tenantQuery: true,
   },
   testEndpoint: {
-    summary: 'Send a signed ping event now and report the outcome',
-    status: 200,
+    summary:
+      "Queue a signed ping event in the endpoint's group (one attempt, no retries); 202 with its delivery id",
+    status: 202,
     tenantQuery: true,
   },
   recoverEndpoint: {

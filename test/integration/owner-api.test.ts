@@ -215,19 +215,31 @@ describe('owner-facing API', () => {
       expect(signedWith(nextHeader, next!.body, ep.secret)).toBe(true);
     });
 
-    it('sends a signed ping on /test and returns the outcome', async () => {
+    it("queues a signed ping in the endpoint's group; the log shows it; one attempt; refused when disabled", async () => {
       const ep = await endpoint('pinger', '/ping');
       const before = receiver.requests.length;
       const r = await api.call('POST', `/v1/endpoints/${ep.id}/test?tenantId=pinger`);
-      expect(r.status).toBe(200);
-      expect(r.body).toMatchObject({ status: 'succeeded', responseStatus: 200, responseBody: 'ok /ping' });
+      expect(r.status).toBe(202);
+      expect(r.body.deliveryId).toMatch(/^dlv_/);
+      // Readable at once (pending), then succeeded with its attempt.
+      expect((await api.delivery('pinger', r.body.deliveryId)).status).toBe(200);
+      const done = await awaitStatus('pinger', r.body.deliveryId, 'succeeded');
+      expect(done.attempts[0]).toMatchObject({ responseStatus: 200, responseBody: 'ok /ping' });
       const [ping] = receiver.requests.slice(before);
       expect(ping!.headers['yumkiosk-event']).toBe('ping');
       expect(JSON.parse(ping!.body).event).toBe('ping');
       expect(signedWith(String(ping!.headers['yumkiosk-signature']), ping!.body, ep.secret)).toBe(true);
+
       failing.add('/ping');
       const down = await api.call('POST', `/v1/endpoints/${ep.id}/test?tenantId=pinger`);
-      expect(down.body).toMatchObject({ status: 'failed', responseStatus: 500, errorClass: 'http_status' });
+      const failed = await awaitStatus('pinger', down.body.deliveryId, 'failed');
+      expect(failed.attemptCount).toBe(1);
+      expect(failed.failureReason).toMatch(/not retried/);
+      expect(failed.attempts[0]).toMatchObject({ responseStatus: 500, errorClass: 'http_status' });
+
+      await api.call('PATCH', `/v1/endpoints/${ep.id}?tenantId=pinger`, { status: 'disabled' });
+      const refused = await api.call('POST', `/v1/endpoints/${ep.id}/test?tenantId=pinger`);
+      expect(refused.status).toBe(409);
     });
   });
 
