@@ -12,8 +12,6 @@ export interface FieldIssue {
 export abstract class AppError extends Error {
   abstract readonly status: number;
   abstract readonly code: string;
-  /** True when the same call may succeed later without change. */
-  readonly retryable: boolean = false;
 }
 
 /** The request body is not JSON, or not UTF-8. */
@@ -74,7 +72,6 @@ export class DependencyUnavailableError extends AppError {
   override readonly name = 'DependencyUnavailableError';
   readonly status = 503;
   readonly code = 'dependency_unavailable';
-  override readonly retryable = true;
   constructor(
     readonly dependency: 'dynamodb' | 'sqs',
     options?: { cause?: unknown },
