@@ -74,7 +74,7 @@ export function makeApiHandler(service: Service) {
     rotateSecret: async (event, id) => {
       const tenantId = tenantOf(event);
       const input = parseWith(RotateSecretSchema, optionalBody(event));
-      return json(200, await rotateSecret(service, tenantId, id, input.expireCurrentInSeconds));
+      return json(200, await rotateSecret(service, tenantId, id, input));
     },
     testEndpoint: async (event, id) => json(200, await testEndpoint(service, tenantOf(event), id)),
     recoverEndpoint: async (event, id) => {
