@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { loadConfig } from '../config';
 import { publishEvent } from '../domain/publish';
+import { PublishResultSchema, shape } from '../domain/responses';
 import { PublishEventSchema } from '../domain/schemas';
 import { parseWith } from '../domain/validate';
 import { httpErrors, json, readJsonBody } from '../http/api';
@@ -25,7 +26,7 @@ export function makeIngestHandler(service: Service) {
         service.telemetry.count('DeliveriesCreated', result.body.deliveries.length);
         service.telemetry.flush();
       }
-      return json(result.status, result.body);
+      return json(result.status, shape(PublishResultSchema, result.body));
     });
 }
 
