@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../local/emulators';
 import { isRunning, type NpmScript, startNpmScript } from '../support/processes';
+import { apiClient, startTestRuntime } from '../support/runtime';
 
 interface Block {
   readonly info: string;
@@ -84,7 +85,7 @@ describe('the README', () => {
   const cleanups: (() => void)[] = [];
   afterAll(async () => {
     for (const script of running.values()) {
-      process.kill(script.pid, 'SIGTERM');
+      if (isRunning(script.pid)) process.kill(script.pid, 'SIGTERM');
     }
     await new Promise((r) => setTimeout(r, 1500));
     for (const script of running.values()) if (isRunning(script.pid)) script.killGroup();
@@ -147,9 +148,15 @@ describe('the README', () => {
   }, 180_000);
 
   it('publishes from Node (the publish-local snippet) and from a Lambda (the publish-lambda snippet)', async () => {
-    const api = running.get('service');
-    expect(api, 'the walkthrough test started the service').toBeDefined();
-    const apiUrl = /ready at (http:\/\/\S+)/.exec(api!.output())![1]!;
+    const runtime = await startTestRuntime();
+    cleanups.push(() => void runtime.stop());
+    const apiUrl = runtime.url;
+    const endpoint = await apiClient(apiUrl).createEndpoint({
+      tenantId: 'demo',
+      url: 'http://127.0.0.1:9/never-reached',
+      events: ['order.created'],
+    });
+    expect(endpoint.status).toBe(201);
     const source = (info: string) => blocks().find((b) => b.info === info)?.code;
     const local = source('ts publish-local');
     const lambda = source('ts publish-lambda');
@@ -195,6 +202,14 @@ describe('the README', () => {
     expect(first.output.trim()).toBe('202 order-o-1-created 0');
     const again = await node(localFile, noAws);
     expect(again.output.trim()).toBe('200 order-o-1-created 0');
+    // Without the snippet's credentials line the same call fails: the line is what makes it work locally.
+    writeFileSync(
+      localFile,
+      local!.replaceAll('http://127.0.0.1:3000', apiUrl).replace(/^\s*credentials:.*$/m, ''),
+    );
+    const bare = await node(localFile, noAws);
+    expect(bare.code).not.toBe(0);
+    expect(bare.output).toMatch(/Credential|credentials/);
     // The Lambda snippet, with what Lambda puts in a function's environment (the role's credentials).
     const fromLambda = await node(runnerFile, {
       WEBHOOK_API_URL: apiUrl,
