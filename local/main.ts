@@ -7,9 +7,18 @@ import { createLog } from '../lambdas/observability';
 import { formatDuration } from '../lambdas/settings/kinds';
 import { resolveSettings, settingsFromEnv } from '../lambdas/settings/resolve';
 import { SETTINGS } from '../lambdas/settings/schema';
-import { startRuntime } from './runtime';
+import { stopOnExitSignals } from './lifecycle';
+import { type Runtime, startRuntime } from './runtime';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
+
+let runtime: Runtime | undefined;
+// Installed before anything starts: a signal during start-up exits at once, and DynamoDB Local's watchdog
+// stops Java within a second of that; once ready, the runtime stops its children itself.
+stopOnExitSignals(async (reason) => {
+  say(`${reason}: stopping...`);
+  await runtime?.stop();
+});
 
 async function main() {
   const local = resolveSettings(settingsFromEnv(process.env), { naming: 'env', local: true });
@@ -19,7 +28,7 @@ async function main() {
   say(
     `Starting DynamoDB Local (${dataDir ? `data in ${dataDir}` : 'in memory'}) and fauxqs (SQS, in-process)...`,
   );
-  const runtime = await startRuntime({ port, ...(dataDir ? { dataDir } : {}), env: process.env, log });
+  runtime = await startRuntime({ port, ...(dataDir ? { dataDir } : {}), env: process.env, log });
   const { settings } = runtime.config;
   say(`Table: ${runtime.config.tableName}`);
   for (const [name, url] of Object.entries(runtime.queues)) say(`Queue: ${url.split('/').pop()} (${name})`);
@@ -32,17 +41,6 @@ async function main() {
     );
   }
   say(`Webhook service ready at ${runtime.url}`);
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    say(`${signal}: stopping...`);
-    await runtime.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
 main().catch((error) => {

@@ -13,6 +13,20 @@ import {
 } from '../domain/endpoints';
 import { MethodNotAllowedError, NotFoundError, ValidationError } from '../domain/errors';
 import {
+  CreatedEndpointSchema,
+  DeliveryDetailSchema,
+  DeliveryPageSchema,
+  EndpointPageSchema,
+  EndpointViewSchema,
+  EventTypesSchema,
+  HealthSchema,
+  RecoverResultSchema,
+  ReplayResultSchema,
+  RotateResultSchema,
+  shape,
+  TestQueuedSchema,
+} from '../domain/responses';
+import {
   CreateEndpointWithSecretSchema,
   ListDeliveriesQuerySchema,
   RecoverSchema,
@@ -23,7 +37,7 @@ import {
 import { parseWith } from '../domain/validate';
 import { httpErrors, isResourceId, json, queryParam, readJsonBody } from '../http/api';
 import { buildOpenApiDocument } from '../http/openapi';
-import { matchRoute } from '../http/routes';
+import { matchRoute, type OperationOf } from '../http/routes';
 import { buildLambdaService, lazy, type Service } from '../service';
 
 type Operation = (event: APIGatewayProxyEvent, id: string) => Promise<APIGatewayProxyResult>;
@@ -51,21 +65,26 @@ function optionalBody(event: APIGatewayProxyEvent): unknown {
 export function makeApiHandler(service: Service) {
   // Built on the first request for it, not at cold start: few invocations ever ask.
   let openapi: ReturnType<typeof buildOpenApiDocument> | undefined;
-  const operations: Record<string, Operation> = {
-    listEventTypes: async () => json(200, { items: service.settings.catalog.entries }),
+  // Keyed by the route table's operations: a route without a handler here does not compile.
+  const operations: Record<OperationOf<'api'>, Operation> = {
+    listEventTypes: async () =>
+      json(200, shape(EventTypesSchema, { items: [...service.settings.catalog.entries] })),
     createEndpoint: async (event) =>
       json(
         201,
-        await createEndpoint(service, parseWith(CreateEndpointWithSecretSchema, readJsonBody(event))),
+        shape(
+          CreatedEndpointSchema,
+          await createEndpoint(service, parseWith(CreateEndpointWithSecretSchema, readJsonBody(event))),
+        ),
       ),
-    listEndpoints: async (event) => json(200, await listEndpoints(service, tenantOf(event), pageOf(event))),
-    getEndpoint: async (event, id) => json(200, await getEndpoint(service, tenantOf(event), id)),
+    listEndpoints: async (event) =>
+      json(200, shape(EndpointPageSchema, await listEndpoints(service, tenantOf(event), pageOf(event)))),
+    getEndpoint: async (event, id) =>
+      json(200, shape(EndpointViewSchema, await getEndpoint(service, tenantOf(event), id))),
     updateEndpoint: async (event, id) => {
       const tenantId = tenantOf(event);
-      return json(
-        200,
-        await updateEndpoint(service, tenantId, id, parseWith(UpdateEndpointSchema, readJsonBody(event))),
-      );
+      const input = parseWith(UpdateEndpointSchema, readJsonBody(event));
+      return json(200, shape(EndpointViewSchema, await updateEndpoint(service, tenantId, id, input)));
     },
     deleteEndpoint: async (event, id) => {
       await deleteEndpoint(service, tenantOf(event), id);
@@ -74,13 +93,14 @@ export function makeApiHandler(service: Service) {
     rotateSecret: async (event, id) => {
       const tenantId = tenantOf(event);
       const input = parseWith(RotateSecretSchema, optionalBody(event));
-      return json(200, await rotateSecret(service, tenantId, id, input.expireCurrentInSeconds));
+      return json(200, shape(RotateResultSchema, await rotateSecret(service, tenantId, id, input)));
     },
-    testEndpoint: async (event, id) => json(202, await testEndpoint(service, tenantOf(event), id)),
+    testEndpoint: async (event, id) =>
+      json(202, shape(TestQueuedSchema, await testEndpoint(service, tenantOf(event), id))),
     recoverEndpoint: async (event, id) => {
       const tenantId = tenantOf(event);
       const input = parseWith(RecoverSchema, readJsonBody(event));
-      return json(202, await recoverEndpoint(service, tenantId, id, input.since));
+      return json(202, shape(RecoverResultSchema, await recoverEndpoint(service, tenantId, id, input.since)));
     },
     listDeliveries: async (event) => {
       const query = parseWith(ListDeliveriesQuerySchema, {
@@ -93,17 +113,27 @@ export function makeApiHandler(service: Service) {
       const { since, ...rest } = query;
       return json(
         200,
-        await listDeliveries(service, {
-          ...rest,
-          ...(since !== undefined ? { since: Date.parse(since) } : {}),
-          ...pageOf(event),
-        }),
+        shape(
+          DeliveryPageSchema,
+          await listDeliveries(service, {
+            ...rest,
+            ...(since !== undefined ? { since: Date.parse(since) } : {}),
+            ...pageOf(event),
+          }),
+        ),
       );
     },
     getDelivery: async (event, id) =>
-      json(200, await getDeliveryDetail(service, tenantOf(event), id, queryParam(event, 'eventId'))),
-    replayDelivery: async (event, id) => json(202, await replayDelivery(service, tenantOf(event), id)),
-    health: async () => json(200, { status: 'ok', queues: await service.queueDepths() }),
+      json(
+        200,
+        shape(
+          DeliveryDetailSchema,
+          await getDeliveryDetail(service, tenantOf(event), id, queryParam(event, 'eventId')),
+        ),
+      ),
+    replayDelivery: async (event, id) =>
+      json(202, shape(ReplayResultSchema, await replayDelivery(service, tenantOf(event), id))),
+    health: async () => json(200, shape(HealthSchema, { status: 'ok', queues: await service.queueDepths() })),
     openapi: async () => {
       openapi ??= buildOpenApiDocument();
       return json(200, openapi);
@@ -116,8 +146,9 @@ export function makeApiHandler(service: Service) {
       const match = matchRoute(event.httpMethod, event.path);
       if (match.kind === 'not_found') throw new NotFoundError(`no route for ${event.path}`);
       if (match.kind === 'method_not_allowed') throw new MethodNotAllowedError(match.allow);
-      const operation = operations[match.route.operation];
-      if (!operation || match.route.fn !== 'api') throw new NotFoundError(`no route for ${event.path}`);
+      const operation =
+        match.route.fn === 'api' ? operations[match.route.operation as OperationOf<'api'>] : undefined;
+      if (!operation) throw new NotFoundError(`no route for ${event.path}`);
       const id = match.pathParameters.id;
       if (id !== undefined && !isResourceId(id)) throw new NotFoundError('no such resource');
       return operation(event, id ?? '');

@@ -6,7 +6,7 @@ import { nextAttemptMessage } from './messages';
 import { type Endpoint, newDelivery, type SigningSecret, type StoredEvent } from './model';
 import type { Clock, DeliveryQueues, DeliveryStore, EventStore, Page, WebhookStore } from './ports';
 import { isStandardWebhooksSecret } from './request';
-import type { CreateEndpointWithSecretInput, UpdateEndpointInput } from './schemas';
+import type { CreateEndpointWithSecretInput, RotateSecretInput, UpdateEndpointInput } from './schemas';
 import type { ServiceSettings } from './settings';
 import { checkEndpointUrl } from './target-safety';
 
@@ -155,21 +155,25 @@ const MAX_SECRETS = 10;
 /**
  * Issues a new secret. The current one keeps signing for `expireCurrentInSeconds` (default one day), so
  * every delivery in that window carries one `v1=` per valid secret and receivers switch without downtime.
+ * Older secrets still in their grace keep theirs. With `expireAllPrevious`, every previous secret (the
+ * current one and those in grace) stops signing now: the rotation to make after a leak.
  */
 export async function rotateSecret(
   deps: EndpointDeps,
   tenantId: string,
   id: string,
-  expireCurrentInSeconds = 86_400,
+  options: RotateSecretInput = {},
 ): Promise<{ secret: string; previousExpiresAt: string }> {
   const current = await mustGet(deps.store, tenantId, id);
   const now = deps.clock.now();
-  const expiresAt = now + expireCurrentInSeconds * 1000;
+  const expiresAt = options.expireAllPrevious ? now : now + (options.expireCurrentInSeconds ?? 86_400) * 1000;
   const secret = generateSecret();
-  const kept: SigningSecret[] = current.secrets
-    .map((s) => (s.expiresAt === undefined ? { secret: s.secret, expiresAt } : s))
-    .filter((s) => s.expiresAt !== undefined && s.expiresAt > now)
-    .slice(-(MAX_SECRETS - 1));
+  const kept: SigningSecret[] = options.expireAllPrevious
+    ? []
+    : current.secrets
+        .map((s) => (s.expiresAt === undefined ? { secret: s.secret, expiresAt } : s))
+        .filter((s) => s.expiresAt !== undefined && s.expiresAt > now)
+        .slice(-(MAX_SECRETS - 1));
   const next: Endpoint = {
     ...current,
     secrets: [...kept, { secret }],

@@ -99,15 +99,25 @@ export const UpdateEndpointSchema = z
   );
 export type UpdateEndpointInput = z.infer<typeof UpdateEndpointSchema>;
 
-/** Svix-style grace period: default one day, at most seven. */
-export const RotateSecretSchema = z.strictObject({
-  expireCurrentInSeconds: z
-    .number()
-    .int('must be a whole number of seconds')
-    .min(0, 'must be at least 0')
-    .max(604_800, 'must be at most 604800 (7 days)')
-    .optional(),
-});
+/**
+ * Svix-style grace period: default one day, at most seven. `expireAllPrevious` retires every older secret
+ * at once (after a leak), the current one and those still in their grace alike.
+ */
+export const RotateSecretSchema = z
+  .strictObject({
+    expireCurrentInSeconds: z
+      .number()
+      .int('must be a whole number of seconds')
+      .min(0, 'must be at least 0')
+      .max(604_800, 'must be at most 604800 (7 days)')
+      .optional(),
+    expireAllPrevious: z.boolean().optional(),
+  })
+  .refine((v) => !(v.expireAllPrevious === true && (v.expireCurrentInSeconds ?? 0) > 0), {
+    message: 'must be absent or 0 when expireAllPrevious is true (every previous secret stops at once)',
+    path: ['expireCurrentInSeconds'],
+  });
+export type RotateSecretInput = z.infer<typeof RotateSecretSchema>;
 
 export const RecoverSchema = z.strictObject({
   since: z.iso.datetime({

@@ -35,17 +35,66 @@ export function errorResponse(error: unknown): APIGatewayProxyResult {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** The body is sent as something other than JSON (`content-type` is not `application/json`). */
+export class UnsupportedMediaTypeError extends AppError {
+  override readonly name = 'UnsupportedMediaTypeError';
+  readonly status = 415;
+  readonly code = 'unsupported_media_type';
+}
+
+/** `application/json` and `application/<anything>+json`; a charset, when given, must be UTF-8. */
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
+
+type HeaderMaps = Partial<Pick<APIGatewayProxyEvent, 'headers' | 'multiValueHeaders'>>;
+
+/** Every value of a header, matched without regard to case (API Gateway keeps the sender's case). */
+function headerValues(event: HeaderMaps, name: string): string[] {
+  const values: string[] = [];
+  for (const [key, list] of Object.entries(event.multiValueHeaders ?? {})) {
+    if (key.toLowerCase() === name && Array.isArray(list)) values.push(...list);
+  }
+  if (values.length > 0) return values;
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === name && typeof value === 'string') values.push(value);
+  }
+  return values;
+}
+
 /**
- * The request body as JSON: 413 past the size limit (before parsing), 400 when it is not UTF-8 or not
- * JSON. Handles API Gateway's base64 form for binary payloads.
+ * 415 unless every `content-type` given is JSON in UTF-8. No `content-type` at all is read as JSON: some
+ * clients send none, and the body is still checked to be JSON.
+ */
+export function assertJsonContentType(event: HeaderMaps): void {
+  for (const value of headerValues(event, 'content-type')) {
+    const [type = '', ...params] = value.split(';').map((part) => part.trim());
+    if (!JSON_MEDIA_TYPE.test(type.toLowerCase())) {
+      throw new UnsupportedMediaTypeError(
+        `content-type must be application/json, got "${value.slice(0, 100)}"`,
+      );
+    }
+    for (const param of params) {
+      const [key = '', raw = ''] = param.split('=').map((part) => part.trim());
+      const charset = raw.replace(/^"|"$/g, '').toLowerCase();
+      if (key.toLowerCase() === 'charset' && charset !== 'utf-8' && charset !== 'utf8') {
+        throw new UnsupportedMediaTypeError(`content-type charset must be utf-8, got "${raw.slice(0, 40)}"`);
+      }
+    }
+  }
+}
+
+/**
+ * The request body as JSON: 415 when `content-type` says it is something else, 413 past the size limit
+ * (before parsing), 400 when it is not UTF-8 or not JSON. Handles API Gateway's base64 form for binary
+ * payloads.
  */
 export function readJsonBody(
-  event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>,
+  event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'> & HeaderMaps,
   maxBytes = MAX_BODY_BYTES,
 ): unknown {
   if (event.body === null || event.body === undefined || event.body === '') {
     throw new MalformedRequestError('Request body is required (a JSON object)');
   }
+  assertJsonContentType(event);
   const bytes = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
   if (bytes.length > maxBytes) throw new PayloadTooLargeError(maxBytes);
   let text: string;

@@ -1,90 +1,186 @@
 import * as z from 'zod';
 import {
+  BatchPublishResultSchema,
+  CreatedEndpointSchema,
+  DeliveryDetailSchema,
+  DeliveryPageSchema,
+  EndpointPageSchema,
+  EndpointViewSchema,
+  EventTypesSchema,
+  HealthSchema,
+  PublishResultSchema,
+  RecoverResultSchema,
+  ReplayResultSchema,
+  RotateResultSchema,
+  TestQueuedSchema,
+} from '../domain/responses';
+import {
   CreateEndpointWithSecretSchema,
   PublishEventSchema,
   RecoverSchema,
   RotateSecretSchema,
   UpdateEndpointSchema,
 } from '../domain/schemas';
-import { ROUTES } from './routes';
+import { type OperationId, ROUTES } from './routes';
 
-/** Per operation: summary, request body schema, success status, and which query parameters it takes. */
-const OPERATIONS: Record<
-  string,
-  { summary: string; body?: z.ZodType; status: number; query?: string[]; tenantQuery?: boolean }
-> = {
+type ErrorStatus = 400 | 404 | 409 | 413 | 415 | 422 | 503;
+
+interface OperationSpec {
+  readonly summary: string;
+  readonly tag: 'events' | 'endpoints' | 'deliveries' | 'service';
+  /** Request body schema; `optionalBody` when an absent body means `{}`. */
+  readonly body?: z.ZodType;
+  readonly optionalBody?: boolean;
+  /** Each success status with what it carries (no schema: an empty body). */
+  readonly success: Readonly<Record<number, { readonly description: string; readonly schema?: z.ZodType }>>;
+  /** The error statuses this route can really answer. */
+  readonly errors: readonly ErrorStatus[];
+  readonly tenantQuery?: boolean;
+  readonly query?: readonly string[];
+}
+
+/** Errors of a route that reads a JSON body. */
+const BODY_ERRORS = [400, 413, 415, 422] as const;
+
+/** One entry per operation in ROUTES: a route without one does not compile. */
+const OPERATIONS: Record<OperationId, OperationSpec> = {
   publishEvent: {
-    summary: 'Publish an event: 202 for a new id, 200 with the original answer for an id seen before',
+    summary: 'Publish an event',
+    tag: 'events',
     body: PublishEventSchema,
-    status: 202,
+    success: {
+      202: { description: 'Accepted: the event and its deliveries are durable', schema: PublishResultSchema },
+      200: { description: 'This id was published before: the original answer', schema: PublishResultSchema },
+    },
+    errors: [...BODY_ERRORS, 503],
+  },
+  listEventTypes: {
+    summary: 'List the event catalog',
+    tag: 'events',
+    success: { 200: { description: 'The catalog', schema: EventTypesSchema } },
+    errors: [],
   },
   publishEventBatch: {
-    summary:
-      'Publish 1 to 100 events in one call: 207 with one result per event, in order ({status, id, deliveries} or {status, error})',
+    summary: 'Publish 1 to 100 events in one call, one result per event in order',
+    tag: 'events',
     body: z.strictObject({ events: z.array(PublishEventSchema).min(1).max(100) }),
-    status: 207,
+    success: {
+      207: {
+        description: 'One result per event, in order: {status, id, deliveries} or {status, error}',
+        schema: BatchPublishResultSchema,
+      },
+    },
+    errors: [...BODY_ERRORS, 503],
   },
-  listEventTypes: { summary: 'List the event catalog', status: 200 },
   createEndpoint: {
     summary: 'Register an endpoint; the answer carries its signing secret, once',
+    tag: 'endpoints',
     body: CreateEndpointWithSecretSchema,
-    status: 201,
+    success: { 201: { description: 'Created', schema: CreatedEndpointSchema } },
+    errors: [...BODY_ERRORS, 409, 503],
   },
   listEndpoints: {
     summary: 'List endpoints, newest first',
-    status: 200,
+    tag: 'endpoints',
     tenantQuery: true,
     query: ['limit', 'cursor'],
+    success: { 200: { description: 'A page of endpoints', schema: EndpointPageSchema } },
+    errors: [422, 503],
   },
-  getEndpoint: { summary: 'Read an endpoint (never its secret)', status: 200, tenantQuery: true },
+  getEndpoint: {
+    summary: 'Read an endpoint (never its secret)',
+    tag: 'endpoints',
+    tenantQuery: true,
+    success: { 200: { description: 'The endpoint', schema: EndpointViewSchema } },
+    errors: [404, 422, 503],
+  },
   updateEndpoint: {
     summary: 'Change url, events, description, status or ordering',
+    tag: 'endpoints',
     body: UpdateEndpointSchema,
-    status: 200,
     tenantQuery: true,
+    success: { 200: { description: 'The endpoint as changed', schema: EndpointViewSchema } },
+    errors: [...BODY_ERRORS, 404, 409, 503],
   },
   deleteEndpoint: {
     summary: 'Delete an endpoint; its queued deliveries end failed',
-    status: 204,
+    tag: 'endpoints',
     tenantQuery: true,
+    success: { 204: { description: 'Deleted' } },
+    errors: [404, 422, 503],
   },
   rotateSecret: {
-    summary: 'Issue a new secret; the old one signs too until it expires',
+    summary: 'Issue a new secret; the old ones sign too until they expire (or never, with expireAllPrevious)',
+    tag: 'endpoints',
     body: RotateSecretSchema,
-    status: 200,
+    optionalBody: true,
     tenantQuery: true,
+    success: { 200: { description: 'The new secret', schema: RotateResultSchema } },
+    errors: [...BODY_ERRORS, 404, 409, 503],
   },
   testEndpoint: {
-    summary:
-      "Queue a signed ping event in the endpoint's group (one attempt, no retries); 202 with its delivery id",
-    status: 202,
+    summary: "Queue a signed ping in the endpoint's group (one attempt, no retries)",
+    tag: 'endpoints',
     tenantQuery: true,
+    success: { 202: { description: 'Queued: its delivery id and event id', schema: TestQueuedSchema } },
+    errors: [404, 409, 422, 503],
   },
   recoverEndpoint: {
     summary: 'Re-queue every delivery of the endpoint that failed since a time',
+    tag: 'endpoints',
     body: RecoverSchema,
-    status: 202,
     tenantQuery: true,
+    success: { 202: { description: 'Queued again', schema: RecoverResultSchema } },
+    errors: [...BODY_ERRORS, 404, 409, 503],
   },
   listDeliveries: {
-    summary: 'Deliveries log, newest first, by endpoint or by event',
-    status: 200,
+    summary: "Deliveries log, newest first: by endpoint, by event, or a tenant's pending or failed",
+    tag: 'deliveries',
     tenantQuery: true,
-    query: ['endpointId', 'eventId', 'status', 'limit', 'cursor'],
+    query: ['endpointId', 'eventId', 'status', 'since', 'limit', 'cursor'],
+    success: { 200: { description: 'A page of deliveries', schema: DeliveryPageSchema } },
+    errors: [422, 503],
   },
   getDelivery: {
     summary: 'One delivery: status, the exact request, every attempt',
-    status: 200,
+    tag: 'deliveries',
     tenantQuery: true,
+    query: ['eventId'],
+    success: { 200: { description: 'The delivery', schema: DeliveryDetailSchema } },
+    errors: [404, 422, 503],
   },
   replayDelivery: {
     summary: 'Send a delivery again as a new delivery, signed afresh',
-    status: 202,
+    tag: 'deliveries',
     tenantQuery: true,
+    success: { 202: { description: 'The new delivery', schema: ReplayResultSchema } },
+    errors: [404, 409, 422, 503],
   },
-  health: { summary: 'Service health and queue depths', status: 200 },
-  openapi: { summary: 'This document', status: 200 },
+  health: {
+    summary: 'Service health and queue depths',
+    tag: 'service',
+    success: { 200: { description: 'Healthy', schema: HealthSchema } },
+    errors: [503],
+  },
+  openapi: {
+    summary: 'This document',
+    tag: 'service',
+    success: { 200: { description: 'OpenAPI 3.1' } },
+    errors: [],
+  },
 };
+
+const ERROR_DESCRIPTIONS: Record<ErrorStatus, string> = {
+  400: 'The body is missing, not UTF-8, or not JSON',
+  404: 'No such resource for this tenant',
+  409: 'Conflict with the current state (see the message)',
+  413: 'The body is over 256 KB',
+  415: 'The body is not sent as application/json',
+  422: 'The body or query breaks the schema; fields names each field at fault',
+  503: 'A dependency is unavailable; retry (with the same event id)',
+};
+
+const jsonContent = (schema: unknown) => ({ 'application/json': { schema } });
 
 const ERROR_SCHEMA = {
   type: 'object',
@@ -96,24 +192,65 @@ const ERROR_SCHEMA = {
         message: { type: 'string' },
         fields: {
           type: 'array',
-          items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
+          items: {
+            type: 'object',
+            properties: { field: { type: 'string' }, message: { type: 'string' } },
+            required: ['field', 'message'],
+          },
         },
       },
       required: ['code', 'message'],
     },
   },
+  required: ['error'],
 };
 
-function jsonSchema(schema: z.ZodType): unknown {
-  return z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' });
+const GATEWAY_ERROR = jsonContent({
+  type: 'object',
+  properties: { message: { type: 'string' } },
+  required: ['message'],
+});
+
+const GATEWAY_ANSWERS = {
+  403: {
+    description: 'Deployed only: no valid SigV4 signature, or not allowed (API Gateway IAM authorization)',
+    content: GATEWAY_ERROR,
+  },
+  429: {
+    description: 'Deployed only: over the stage throttling limit (API Gateway)',
+    content: GATEWAY_ERROR,
+  },
+};
+
+const QUERY_SCHEMAS: Record<string, unknown> = {
+  limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+  status: { type: 'string', enum: ['pending', 'succeeded', 'failed'] },
+};
+
+/** JSON Schema of a zod schema; `io` picks what a request may send or what a response holds. */
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { unrepresentable: 'any', io }) as Record<
+    string,
+    unknown
+  >;
+  return rest;
 }
 
-/** OpenAPI 3.1 for every route in ROUTES, request bodies generated from the zod schemas the handlers use. */
+/** The public servers: the local runtime and a deployed stage. */
+export const SERVERS = [
+  { url: 'http://127.0.0.1:3000', description: 'The local runtime (npm start)' },
+  {
+    url: 'https://{apiId}.execute-api.{region}.amazonaws.com/prod',
+    description: 'A deployed stack (the ApiUrl output); every route needs SigV4 (IAM) authorization',
+    variables: { apiId: { default: 'abc123' }, region: { default: 'us-east-1' } },
+  },
+];
+
+/** OpenAPI 3.1 for every route in ROUTES: bodies from the request schemas, answers from the response ones. */
 export function buildOpenApiDocument() {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of ROUTES) {
     const op = OPERATIONS[route.operation];
-    if (!op) throw new Error(`no OpenAPI description for operation ${route.operation}`);
     const parameters: unknown[] = [];
     for (const match of route.path.matchAll(/\{(\w+)\}/g)) {
       parameters.push({ name: match[1], in: 'path', required: true, schema: { type: 'string' } });
@@ -125,27 +262,35 @@ export function buildOpenApiDocument() {
         name,
         in: 'query',
         required: false,
-        schema: name === 'limit' ? { type: 'integer', minimum: 1, maximum: 100 } : { type: 'string' },
+        schema: QUERY_SCHEMAS[name] ?? { type: 'string' },
       });
     }
-    const errors = Object.fromEntries(
-      ['400', '404', '405', '409', '413', '422', '503'].map((code) => [
-        code,
-        { description: 'Error', content: { 'application/json': { schema: ERROR_SCHEMA } } },
-      ]),
-    );
+    const responses: Record<string, unknown> = {};
+    for (const [status, answer] of Object.entries(op.success)) {
+      responses[status] = {
+        description: answer.description,
+        ...(answer.schema ? { content: jsonContent(jsonSchema(answer.schema, 'output')) } : {}),
+      };
+    }
+    // API Gateway's own answers, before any handler runs: the same on every route of a deployed stack.
+    responses['403'] = GATEWAY_ANSWERS[403];
+    responses['429'] = GATEWAY_ANSWERS[429];
+    for (const status of op.errors) {
+      responses[String(status)] = {
+        description: ERROR_DESCRIPTIONS[status],
+        content: jsonContent(ERROR_SCHEMA),
+      };
+    }
     paths[route.path] ??= {};
     paths[route.path]![route.method.toLowerCase()] = {
       operationId: route.operation,
       summary: op.summary,
+      tags: [op.tag],
       ...(parameters.length ? { parameters } : {}),
       ...(op.body
-        ? {
-            requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } },
-          }
+        ? { requestBody: { required: !op.optionalBody, content: jsonContent(jsonSchema(op.body, 'input')) } }
         : {}),
-      responses: { [String(op.status)]: { description: 'Success' }, ...errors },
-      security: [{ sigv4: [] }],
+      responses,
     };
   }
   return {
@@ -154,7 +299,16 @@ export function buildOpenApiDocument() {
       title: 'Webhook delivery service',
       version: '1.0.0',
       description: 'Publish events, manage endpoints, inspect and replay deliveries. See docs/api.md.',
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
+    servers: SERVERS,
+    tags: [
+      { name: 'events', description: 'Publishing and the event catalog' },
+      { name: 'endpoints', description: 'Receivers, their secrets, tests and recovery' },
+      { name: 'deliveries', description: 'The deliveries log and replay' },
+      { name: 'service', description: 'Health and this document' },
+    ],
+    security: [{ sigv4: [] }],
     components: {
       securitySchemes: {
         sigv4: {
@@ -167,4 +321,14 @@ export function buildOpenApiDocument() {
     },
     paths,
   };
+}
+
+/** The success statuses of an operation, as documented (tests check the handlers answer only these). */
+export function successStatuses(operation: OperationId): number[] {
+  return Object.keys(OPERATIONS[operation].success).map(Number);
+}
+
+/** The error statuses of an operation, as documented. */
+export function errorStatuses(operation: OperationId): number[] {
+  return [...OPERATIONS[operation].errors];
 }

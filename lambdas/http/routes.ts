@@ -13,7 +13,7 @@ export interface Route {
   readonly operation: string;
 }
 
-export const ROUTES: readonly Route[] = [
+export const ROUTES = [
   { method: 'POST', path: '/v1/events', fn: 'ingest', operation: 'publishEvent' },
   { method: 'POST', path: '/v1/events/batch', fn: 'ingest', operation: 'publishEventBatch' },
   { method: 'GET', path: '/v1/event-types', fn: 'api', operation: 'listEventTypes' },
@@ -30,7 +30,15 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/v1/deliveries/{id}/replay', fn: 'api', operation: 'replayDelivery' },
   { method: 'GET', path: '/v1/health', fn: 'api', operation: 'health' },
   { method: 'GET', path: '/v1/openapi.json', fn: 'api', operation: 'openapi' },
-];
+] as const satisfies readonly Route[];
+
+/**
+ * Every operation in the table. Maps keyed by it (the API handler's operations, the OpenAPI descriptions)
+ * fail to compile when a route has no entry there.
+ */
+export type OperationId = (typeof ROUTES)[number]['operation'];
+/** The operations served by one function. */
+export type OperationOf<F extends FunctionName> = Extract<(typeof ROUTES)[number], { fn: F }>['operation'];
 
 export type RouteMatch =
   | { readonly kind: 'route'; readonly route: Route; readonly pathParameters: Record<string, string> }

@@ -4,6 +4,7 @@ import { loadConfig } from '../config';
 import { type AppError, ValidationError } from '../domain/errors';
 import { publishEvent } from '../domain/publish';
 import { MAX_BATCH_EVENTS, publishBatch } from '../domain/publish-batch';
+import { BatchPublishResultSchema, PublishResultSchema, shape } from '../domain/responses';
 import { type PublishEventInput, PublishEventSchema } from '../domain/schemas';
 import { parseWith } from '../domain/validate';
 import { httpErrors, json, readJsonBody } from '../http/api';
@@ -34,7 +35,7 @@ export function makeIngestHandler(service: Service) {
         service.telemetry.count('DeliveriesCreated', result.body.deliveries.length);
         service.telemetry.flush();
       }
-      return json(result.status, result.body);
+      return json(result.status, shape(PublishResultSchema, result.body));
     });
 }
 
@@ -76,7 +77,7 @@ async function batch(service: Service, event: APIGatewayProxyEvent): Promise<API
     );
     service.telemetry.flush();
   }
-  return json(207, { results });
+  return json(207, shape(BatchPublishResultSchema, { results }));
 }
 
 export const handler = lazy(async () => makeIngestHandler(await buildLambdaService(loadConfig())));

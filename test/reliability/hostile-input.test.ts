@@ -150,7 +150,7 @@ const UNKNOWN_ROUTE: RouteSpec = {
   body: 'optional',
   tenantQuery: true,
   success: [200, 201, 202, 204],
-  errors: [400, 404, 405, 409, 413, 422],
+  errors: [400, 404, 405, 409, 413, 415, 422],
 };
 
 let endpointId = '';
@@ -165,7 +165,7 @@ const SPECS: Record<string, RouteSpec> = {
     schema: PublishEventSchema,
     tenantQuery: false,
     success: [200, 202],
-    errors: [400, 413, 422],
+    errors: [400, 413, 415, 422],
     validBody: () => ({ tenantId: EMPTY_TENANT, type: 'order.created', data: { orderId: 'o-1' } }),
   },
   listEventTypes: { body: 'ignored', tenantQuery: false, success: [200], errors: [] },
@@ -174,7 +174,7 @@ const SPECS: Record<string, RouteSpec> = {
     schema: CreateEndpointWithSecretSchema,
     tenantQuery: false,
     success: [201],
-    errors: [400, 409, 413, 422],
+    errors: [400, 409, 413, 415, 422],
     validBody: () => ({
       tenantId: `hostile-create-${++createdTenants}`,
       url: `${receiverUrl}/created`,
@@ -195,7 +195,7 @@ const SPECS: Record<string, RouteSpec> = {
     tenantQuery: true,
     idKind: 'endpoint',
     success: [200],
-    errors: [400, 404, 409, 413, 422],
+    errors: [400, 404, 409, 413, 415, 422],
     validBody: () => ({ description: 'still fine' }),
   },
   deleteEndpoint: {
@@ -212,7 +212,7 @@ const SPECS: Record<string, RouteSpec> = {
     tenantQuery: true,
     idKind: 'endpoint',
     success: [200],
-    errors: [400, 404, 409, 413, 422],
+    errors: [400, 404, 409, 413, 415, 422],
     validBody: () => ({ expireCurrentInSeconds: 3600 }),
   },
   testEndpoint: {
@@ -228,7 +228,7 @@ const SPECS: Record<string, RouteSpec> = {
     tenantQuery: true,
     idKind: 'endpoint',
     success: [202],
-    errors: [400, 404, 409, 413, 422],
+    errors: [400, 404, 409, 413, 415, 422],
     validBody: () => ({ since: new Date(Date.now() - 3_600_000).toISOString() }),
   },
   listDeliveries: {
@@ -272,6 +272,7 @@ const CODES: Record<number, string> = {
   405: 'method_not_allowed',
   409: 'conflict',
   413: 'payload_too_large',
+  415: 'unsupported_media_type',
   422: 'validation_failed',
 };
 
@@ -974,9 +975,12 @@ describe('hostile input on every route', () => {
         for (const [name, headers] of Object.entries(variants)) {
           const sent = { ...(await valid(ledger)), headers };
           const answer = await call(sent);
-          judge(route, sent, answer, known(route) ? 'success' : 'either');
+          // A body sent as anything but JSON in UTF-8 is a 415 wherever the body is read.
+          const notJson = headers.some(([header, value]) => header === 'content-type' && value !== json);
+          const refused = notJson && sent.body !== undefined && readsBody(route);
+          judge(route, sent, answer, refused ? 'error' : known(route) ? 'success' : 'either');
           expect(answer.status, `${name}: ${describeSent(sent)} -> ${answer.text.slice(0, 200)}`).toBe(
-            expected.status,
+            refused ? 415 : expected.status,
           );
           account(ledger, route, sent, answer);
         }
