@@ -41,9 +41,7 @@ function dlqHasReason(world: World): Violation[] {
   );
   for (const m of world.deadLetters()) {
     const how = redriven.get(m.body);
-    const via = how
-      ? `moved by redrive after ${how.receiveCount} receives`
-      : 'sent by the code';
+    const via = how ? `moved by redrive after ${how.receiveCount} receives` : 'sent by the code';
     if (!m.parsed?.reason) {
       const d = m.parsed?.deliveryId ? byId.get(m.parsed.deliveryId) : undefined;
       const state = d
@@ -70,7 +68,8 @@ function strictOrder(world: World): Violation[] {
   for (const url of strictUrls) {
     const firstSuccess: string[] = [];
     for (const post of world.receiver.posts)
-      if (post.url === url && post.ok && !firstSuccess.includes(post.deliveryId)) firstSuccess.push(post.deliveryId);
+      if (post.url === url && post.ok && !firstSuccess.includes(post.deliveryId))
+        firstSuccess.push(post.deliveryId);
     const seqs = firstSuccess.map((id) => seqOf.get(id)?.seq ?? -1);
     for (let i = 1; i < seqs.length; i++) {
       if (seqs[i]! < seqs[i - 1]!) {
@@ -101,7 +100,8 @@ function noOverlap(world: World): Violation[] {
 function duplicatesBounded(world: World): Violation[] {
   const out: Violation[] = [];
   const successes = new Map<string, number>();
-  for (const p of world.receiver.posts) if (p.ok) successes.set(p.deliveryId, (successes.get(p.deliveryId) ?? 0) + 1);
+  for (const p of world.receiver.posts)
+    if (p.ok) successes.set(p.deliveryId, (successes.get(p.deliveryId) ?? 0) + 1);
   const lost = new Map<string, number>();
   for (const w of world.throttledWrites)
     if (w.status === 'succeeded') lost.set(w.deliveryId, (lost.get(w.deliveryId) ?? 0) + 1);

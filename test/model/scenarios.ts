@@ -51,7 +51,8 @@ export async function runScenario(scenario: Scenario): Promise<World> {
   const ids = scenario.endpoints.map((_, i) => `ep_${i}`);
   for (const [i, ep] of scenario.endpoints.entries()) {
     await world.addEndpoint(ids[i]!, ep.ordering, {
-      down: ep.downHours > 0 ? [{ from: MODEL_START, to: MODEL_START + ep.downHours * HOUR, kind: ep.kind }] : [],
+      down:
+        ep.downHours > 0 ? [{ from: MODEL_START, to: MODEL_START + ep.downHours * HOUR, kind: ep.kind }] : [],
       latencyMs: 40 + i * 7,
     });
   }

@@ -85,7 +85,8 @@ export class SimReceiver implements HttpSender {
     } else {
       await this.clock.sleep(script.latencyMs);
       const status = down.kind === 'http_503' ? 503 : 500;
-      const retryAfter = down.retryAfterSeconds !== undefined ? { retryAfter: String(down.retryAfterSeconds) } : {};
+      const retryAfter =
+        down.retryAfterSeconds !== undefined ? { retryAfter: String(down.retryAfterSeconds) } : {};
       outcome = { kind: 'response', response: { status, body: 'down', ...retryAfter } };
     }
 

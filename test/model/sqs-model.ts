@@ -124,7 +124,9 @@ export class SqsModel {
       const dlq = config.redrive && this.queues.get(config.redrive.deadLetterQueue);
       if (config.redrive && !dlq) throw new Error(`queue ${config.name}: no dead-letter queue`);
       if (dlq && dlq.config.fifo !== config.fifo)
-        throw new Error(`queue ${config.name}: the DLQ of a FIFO queue must be FIFO, of a standard one standard`);
+        throw new Error(
+          `queue ${config.name}: the DLQ of a FIFO queue must be FIFO, of a standard one standard`,
+        );
     }
   }
 
@@ -261,7 +263,11 @@ export class SqsModel {
           'InvalidParameterValue',
           'Value for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.',
         );
-      if (!Number.isInteger(entry.DelaySeconds) || entry.DelaySeconds < 0 || entry.DelaySeconds > MAX_DELAY_SECONDS)
+      if (
+        !Number.isInteger(entry.DelaySeconds) ||
+        entry.DelaySeconds < 0 ||
+        entry.DelaySeconds > MAX_DELAY_SECONDS
+      )
         throw clientError(
           'InvalidParameterValue',
           `Value ${entry.DelaySeconds} for parameter DelaySeconds is invalid. Reason: must be between 0 and ${MAX_DELAY_SECONDS}.`,
@@ -355,7 +361,8 @@ export class SqsModel {
       const blocked = new Set<string>();
       for (const m of queue.messages) if (m.availableAt > now && m.receipt) blocked.add(m.groupId!);
       const order: string[] = [];
-      for (const m of queue.messages) if (!blocked.has(m.groupId!) && !order.includes(m.groupId!)) order.push(m.groupId!);
+      for (const m of queue.messages)
+        if (!blocked.has(m.groupId!) && !order.includes(m.groupId!)) order.push(m.groupId!);
       for (const group of order) {
         if (picked.length >= max) break;
         if (picked.length > 0 && this.options.mixGroups === false) break;
@@ -424,7 +431,12 @@ export class SqsModel {
 
   /** Visibility counts from the call, 0 to 12 h; only for the latest receipt of a message in flight. */
   private changeVisibility(queue: ModelQueue, handle: string | undefined, seconds: number | undefined): void {
-    if (seconds === undefined || !Number.isInteger(seconds) || seconds < 0 || seconds > MAX_VISIBILITY_SECONDS)
+    if (
+      seconds === undefined ||
+      !Number.isInteger(seconds) ||
+      seconds < 0 ||
+      seconds > MAX_VISIBILITY_SECONDS
+    )
       throw clientError(
         'InvalidParameterValue',
         `Value ${seconds} for parameter VisibilityTimeout is invalid. Reason: must be between 0 and ${MAX_VISIBILITY_SECONDS}.`,

@@ -142,7 +142,12 @@ export class World {
       clock: this.clock,
       random: options.random,
       queues: [
-        { name: DELIVERY_DLQ.localName, fifo: true, visibilityTimeoutSeconds: 30, retentionSeconds: DELIVERY_DLQ.retentionSeconds },
+        {
+          name: DELIVERY_DLQ.localName,
+          fifo: true,
+          visibilityTimeoutSeconds: 30,
+          retentionSeconds: DELIVERY_DLQ.retentionSeconds,
+        },
         {
           name: DELIVERY_QUEUE.localName,
           fifo: true,
@@ -151,7 +156,12 @@ export class World {
           deduplicationScope: 'messageGroup',
           redrive: { deadLetterQueue: DELIVERY_DLQ.localName, maxReceiveCount: this.maxReceiveCount },
         },
-        { name: RETRY_DLQ.localName, fifo: false, visibilityTimeoutSeconds: 30, retentionSeconds: RETRY_DLQ.retentionSeconds },
+        {
+          name: RETRY_DLQ.localName,
+          fifo: false,
+          visibilityTimeoutSeconds: 30,
+          retentionSeconds: RETRY_DLQ.retentionSeconds,
+        },
         {
           name: RETRY_QUEUE.localName,
           fifo: false,
@@ -243,8 +253,13 @@ export class World {
 
   async disableEndpoint(endpointId: string): Promise<void> {
     const endpoint = this.endpoints.get(endpointId)!;
-    const next = { ...endpoint, status: 'disabled' as const, updatedAt: new Date(this.clock.now()).toISOString() };
-    if (!(await this.store.updateEndpoint(next, endpoint.updatedAt))) throw new Error(`cannot disable ${endpointId}`);
+    const next = {
+      ...endpoint,
+      status: 'disabled' as const,
+      updatedAt: new Date(this.clock.now()).toISOString(),
+    };
+    if (!(await this.store.updateEndpoint(next, endpoint.updatedAt)))
+      throw new Error(`cannot disable ${endpointId}`);
     this.endpoints.set(endpointId, next);
   }
 
