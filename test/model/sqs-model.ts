@@ -16,83 +16,24 @@ import {
   type SendMessageBatchRequestEntry,
   SendMessageCommand,
   type SQSClient,
-  SQSServiceException,
 } from '@aws-sdk/client-sqs';
 import type { SimClock } from './sim-clock';
+import {
+  checkBatch,
+  clientError,
+  DEDUP_INTERVAL_MS,
+  MAX_BATCH,
+  MAX_DELAY_SECONDS,
+  MAX_VISIBILITY_SECONDS,
+  type ModelEvent,
+  type ModelMessage,
+  ModelQueue,
+  type ModelQueueConfig,
+  pickForReceive,
+  receivableNow,
+} from './sqs-model-rules';
 
-export interface ModelQueueConfig {
-  readonly name: string;
-  readonly fifo: boolean;
-  readonly visibilityTimeoutSeconds: number;
-  readonly retentionSeconds: number;
-  /** Redrive policy: after `maxReceiveCount` receives, the next receive moves the message here instead. */
-  readonly redrive?: { readonly deadLetterQueue: string; readonly maxReceiveCount: number };
-  /**
-   * Standard queues only: the chance that a DeleteMessage misses one of the servers holding a copy, so the
-   * message comes back after its visibility timeout (AWS's at-least-once delivery). 0 by default.
-   */
-  readonly duplicateRate?: number;
-  /** FIFO `DeduplicationScope`: `messageGroup` (what the stack deploys) or `queue` (the AWS default). */
-  readonly deduplicationScope?: 'queue' | 'messageGroup';
-}
-
-export interface ModelMessage {
-  readonly messageId: string;
-  readonly body: string;
-  readonly groupId?: string;
-  readonly dedupId?: string;
-  readonly seq: number;
-  /** Enqueue time; retention counts from here (reset on a move to a FIFO DLQ, kept for a standard one). */
-  sentAt: number;
-  /** Before this instant the message is hidden (message timer, or in flight after a receive). */
-  availableAt: number;
-  receiveCount: number;
-  firstReceiveAt?: number;
-  /** The receipt handle of the latest receive; older ones no longer work. */
-  receipt?: string;
-}
-
-/** What happened to messages the application never deleted. */
-export interface ModelEvent {
-  readonly kind: 'redriven' | 'expired';
-  readonly queue: string;
-  readonly at: number;
-  readonly message: ModelMessage;
-}
-
-/** Deduplication interval of FIFO queues. */
-export const DEDUP_INTERVAL_MS = 5 * 60_000;
-export const MAX_DELAY_SECONDS = 900;
-export const MAX_VISIBILITY_SECONDS = 43_200;
-const MAX_BATCH = 10;
-
-function clientError(name: string, message: string): SQSServiceException {
-  const error = new SQSServiceException({
-    name,
-    $fault: 'client',
-    $metadata: { httpStatusCode: 400 },
-    message,
-  });
-  return error;
-}
-
-class ModelQueue {
-  readonly messages: ModelMessage[] = [];
-  readonly dedup = new Map<string, { at: number; messageId: string }>();
-  private waiters: (() => void)[] = [];
-  constructor(readonly config: ModelQueueConfig) {}
-
-  /** Wakes long pollers: something may have become receivable. */
-  changed(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
-  }
-
-  nextChange(): Promise<void> {
-    return new Promise((resolve) => this.waiters.push(resolve));
-  }
-}
+export type { ModelEvent, ModelMessage, ModelQueueConfig } from './sqs-model-rules';
 
 export interface SqsModelOptions {
   readonly clock: SimClock;
@@ -155,25 +96,11 @@ export class SqsModel {
     const queue = this.queue(url);
     this.expire(queue);
     const now = this.options.clock.now();
-    if (this.receivableNow(queue, now)) return Promise.resolve();
+    if (receivableNow(queue, now)) return Promise.resolve();
     const hidden = queue.messages.filter((m) => m.availableAt > now).map((m) => m.availableAt);
     const waits: Promise<void>[] = [queue.nextChange()];
     if (hidden.length > 0) waits.push(this.options.clock.until(Math.min(...hidden)));
     return Promise.race(waits);
-  }
-
-  /** True when a receive now would return (or redrive) at least one message. */
-  private receivableNow(queue: ModelQueue, now: number): boolean {
-    if (!queue.config.fifo) return queue.messages.some((m) => m.availableAt <= now);
-    const blocked = new Set<string>();
-    for (const m of queue.messages) if (m.availableAt > now && m.receipt) blocked.add(m.groupId!);
-    const heads = new Set<string>();
-    for (const m of queue.messages) {
-      if (heads.has(m.groupId!)) continue;
-      heads.add(m.groupId!);
-      if (!blocked.has(m.groupId!) && m.availableAt <= now) return true;
-    }
-    return false;
   }
 
   // biome-ignore lint/suspicious/noExplicitAny: the SDK's send is generic over every command type
@@ -188,7 +115,7 @@ export class SqsModel {
     }
     if (command instanceof DeleteMessageBatchCommand) {
       const queue = this.queue(command.input.QueueUrl);
-      const entries = this.checkBatch(command.input.Entries);
+      const entries = checkBatch(command.input.Entries);
       for (const e of entries) this.deleteMessage(queue, e.ReceiptHandle);
       return { Successful: entries.map((e) => ({ Id: e.Id })), Failed: [] };
     }
@@ -199,7 +126,7 @@ export class SqsModel {
     }
     if (command instanceof ChangeMessageVisibilityBatchCommand) {
       const queue = this.queue(command.input.QueueUrl);
-      const entries = this.checkBatch(command.input.Entries);
+      const entries = checkBatch(command.input.Entries);
       const Successful: { Id: string }[] = [];
       const Failed: { Id: string; Code: string; SenderFault: boolean; Message: string }[] = [];
       for (const e of entries) {
@@ -222,16 +149,6 @@ export class SqsModel {
     const queue = this.queues.get(name);
     if (!queue) throw clientError('QueueDoesNotExist', `The specified queue ${name} does not exist.`);
     return queue;
-  }
-
-  private checkBatch<E extends { Id?: string | undefined }>(entries: E[] | undefined): E[] {
-    const list = entries ?? [];
-    if (list.length === 0) throw clientError('EmptyBatchRequest', 'There should be at least one entry.');
-    if (list.length > MAX_BATCH)
-      throw clientError('TooManyEntriesInBatchRequest', `At most ${MAX_BATCH} entries per batch.`);
-    if (new Set(list.map((e) => e.Id)).size !== list.length)
-      throw clientError('BatchEntryIdsNotDistinct', 'Two or more batch entries have the same Id.');
-    return list;
   }
 
   /** Retention: a message older than the queue's retention period is deleted silently. */
@@ -319,7 +236,7 @@ export class SqsModel {
   /** SendMessageBatch answers 200; entries that break a rule come back under `Failed` (sender fault). */
   private sendBatch(input: SendMessageBatchCommand['input']) {
     const queue = this.queue(input.QueueUrl);
-    const entries = this.checkBatch(input.Entries);
+    const entries = checkBatch(input.Entries);
     const Successful: { Id: string; MessageId: string }[] = [];
     const Failed: { Id: string; Code: string; SenderFault: boolean; Message: string }[] = [];
     for (const e of entries) {
@@ -353,40 +270,11 @@ export class SqsModel {
     const visibility = input.VisibilityTimeout ?? queue.config.visibilityTimeoutSeconds;
     this.expire(queue);
     const now = this.options.clock.now();
-    const picked: ModelMessage[] = [];
     const limit = queue.config.redrive?.maxReceiveCount ?? Number.POSITIVE_INFINITY;
 
-    if (queue.config.fifo) {
-      // A group with a message in flight hands out nothing until that message is deleted or visible again.
-      const blocked = new Set<string>();
-      for (const m of queue.messages) if (m.availableAt > now && m.receipt) blocked.add(m.groupId!);
-      const order: string[] = [];
-      for (const m of queue.messages)
-        if (!blocked.has(m.groupId!) && !order.includes(m.groupId!)) order.push(m.groupId!);
-      for (const group of order) {
-        if (picked.length >= max) break;
-        if (picked.length > 0 && this.options.mixGroups === false) break;
-        for (const m of queue.messages.filter((x) => x.groupId === group)) {
-          if (picked.length >= max) break;
-          if (m.availableAt > now) break; // order within a group: never skip a hidden message
-          if (m.receiveCount >= limit) {
-            this.redrive(queue, m);
-            continue;
-          }
-          picked.push(m);
-        }
-      }
-    } else {
-      for (const m of [...queue.messages]) {
-        if (picked.length >= max) break;
-        if (m.availableAt > now) continue;
-        if (m.receiveCount >= limit) {
-          this.redrive(queue, m);
-          continue;
-        }
-        picked.push(m);
-      }
-    }
+    const picked = pickForReceive(queue, now, max, limit, this.options.mixGroups !== false, (m) =>
+      this.redrive(queue, m),
+    );
 
     // Every receive counts against every message it returns, whatever the consumer does with it.
     for (const m of picked) {
