@@ -153,4 +153,24 @@ describe('the follower case, as issue 11 describes it', () => {
     const world = await runScenario(strictBacklog(45));
     assertInvariants(world, 'strict endpoint down 45 h, 12 events queued');
   });
+
+  // Waits for: "the code dead-letters ... unprocessable messages itself" (issue 11).
+  it.fails('a poison message at the head of 12 queued events: only it reaches the DLQ, with a reason', async () => {
+    const world = await runScenario({
+      endpoints: [
+        {
+          ordering: 'sequential',
+          downHours: 0,
+          kind: 'http_503',
+          events: 12,
+          gapMinutes: 0.02,
+          poisonFirst: true,
+        },
+      ],
+      throttleRate: 0,
+      seed: 12,
+      startAfterMinutes: 1,
+    });
+    assertInvariants(world, 'poison message ahead of 12 events of a sequential endpoint');
+  });
 });

@@ -30,6 +30,8 @@ export interface Scenario {
   readonly throttleRate: number;
   /** fast-check's seed for this run's injected randomness. */
   readonly seed: number;
+  /** Minutes before the event sources start polling: what is published before is already a backlog. */
+  readonly startAfterMinutes?: number;
 }
 
 /** A deterministic generator (Park-Miller) from fast-check's seed, so a failing run replays exactly. */
@@ -56,8 +58,15 @@ export async function runScenario(scenario: Scenario): Promise<World> {
       latencyMs: 40 + i * 7,
     });
   }
-  world.start();
   for (const [i, ep] of scenario.endpoints.entries()) if (ep.poisonFirst) await world.injectPoison(ids[i]!);
+  const startAt = MODEL_START + (scenario.startAfterMinutes ?? 0) * 60_000;
+  let started = false;
+  const startWhenDue = (at: number) => {
+    if (started || at < startAt) return;
+    world.start();
+    started = true;
+  };
+  startWhenDue(MODEL_START);
 
   // Publishes and endpoint changes, in time order, 1 ms apart at least (ids sort by creation time).
   type Step = { at: number; run: () => Promise<void> };
@@ -77,10 +86,12 @@ export async function runScenario(scenario: Scenario): Promise<World> {
   let last = -1;
   for (const step of steps) {
     const at = Math.max(step.at, last + 1);
+    startWhenDue(at);
     await world.clock.runUntil(at);
     await step.run();
     last = at;
   }
+  startWhenDue(Number.POSITIVE_INFINITY);
   const longest = Math.max(0, ...scenario.endpoints.map((e) => e.downHours));
   // Long enough for the last retry schedule and the sweeper's backed-off re-queues after the outage.
   await world.runUntilQuiet(MODEL_START + (longest + 120) * HOUR);
