@@ -30,6 +30,8 @@ export interface Scenario {
   readonly throttleRate: number;
   /** fast-check's seed for this run's injected randomness. */
   readonly seed: number;
+  /** At-least-once duplicates on the standard retry queue (chance a delete misses a copy). */
+  readonly retryDuplicateRate?: number;
   /** Minutes before the event sources start polling: what is published before is already a backlog. */
   readonly startAfterMinutes?: number;
 }
@@ -49,6 +51,7 @@ export async function runScenario(scenario: Scenario): Promise<World> {
     ...(scenario.throttleRate > 0
       ? { throttle: { rate: scenario.throttleRate, methods: ['recordAttempt', 'failDelivery'] as const } }
       : {}),
+    ...(scenario.retryDuplicateRate ? { retryDuplicateRate: scenario.retryDuplicateRate } : {}),
   });
   const ids = scenario.endpoints.map((_, i) => `ep_${i}`);
   for (const [i, ep] of scenario.endpoints.entries()) {
@@ -135,12 +138,14 @@ export const healthy = endpointArb({
 export function scenarioArb(
   broken: fc.Arbitrary<EndpointScenario[]>,
   throttleRate: fc.Arbitrary<number> = fc.constant(0),
+  retryDuplicateRate: fc.Arbitrary<number> = fc.constant(0),
 ): fc.Arbitrary<Scenario> {
   return fc.record({
     endpoints: fc
       .tuple(broken, fc.array(healthy, { minLength: 1, maxLength: 2 }))
       .map(([b, h]) => [...b, ...h]),
     throttleRate,
+    retryDuplicateRate,
     seed: fc.integer(),
   });
 }
@@ -152,5 +157,6 @@ export function describeScenario(s: Scenario): string {
       `ep_${i} ${e.ordering} ${e.downHours ? `down ${e.downHours} h (${e.kind})` : 'healthy'} ${e.events} events` +
       `${e.poisonFirst ? ' poison first' : ''}${e.fate ? ` ${e.fate.what} at ${e.fate.atHours} h` : ''}`,
   );
-  return `${eps.join('; ')}${s.throttleRate ? `; throttle ${s.throttleRate}` : ''}; seed ${s.seed}`;
+  const dup = s.retryDuplicateRate ? `; retry-queue duplicates ${s.retryDuplicateRate}` : '';
+  return `${eps.join('; ')}${s.throttleRate ? `; throttle ${s.throttleRate}` : ''}${dup}; seed ${s.seed}`;
 }
