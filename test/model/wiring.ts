@@ -57,6 +57,14 @@ export interface ThrottledWrite {
   readonly at: number;
 }
 
+/** What the invariants read of a delivery record. */
+export interface DeliveryOutcome {
+  readonly id: string;
+  readonly status: 'pending' | 'succeeded' | 'failed';
+  readonly attemptCount: number;
+  readonly failureReason?: string;
+}
+
 export interface Published {
   readonly seq: number;
   readonly deliveryId: string;
@@ -281,8 +289,14 @@ export class World {
     );
   }
 
-  deliveries(): Delivery[] {
-    return this.store.allDeliveries();
+  /** Every delivery record as the invariants need it (the store's shape stays in this file). */
+  deliveries(): DeliveryOutcome[] {
+    return this.store.allDeliveries().map((d: Delivery) => ({
+      id: d.id,
+      status: d.status,
+      attemptCount: d.attemptCount,
+      ...(d.failureReason ? { failureReason: d.failureReason } : {}),
+    }));
   }
 
   /** Messages in the delivery DLQ, bodies parsed where they are JSON. */
