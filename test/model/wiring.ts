@@ -4,6 +4,7 @@
  * test/model/ (SQS model, event source, clock, receiver, invariants) knows nothing of the service's
  * internals. When the store, ports or delivery code change, rewire here.
  */
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { SqsQueues } from '../../lambdas/adapters/sqs-queues';
 import { loadConfig } from '../../lambdas/config';
 import { makeDeliveryHandler } from '../../lambdas/delivery/handler';
@@ -153,7 +154,7 @@ export class World {
         {
           name: DELIVERY_DLQ.localName,
           fifo: true,
-          visibilityTimeoutSeconds: 30,
+          visibilityTimeoutSeconds: DELIVERY_DLQ.visibilityTimeoutSeconds,
           retentionSeconds: DELIVERY_DLQ.retentionSeconds,
         },
         {
@@ -167,7 +168,7 @@ export class World {
         {
           name: RETRY_DLQ.localName,
           fifo: false,
-          visibilityTimeoutSeconds: 30,
+          visibilityTimeoutSeconds: RETRY_DLQ.visibilityTimeoutSeconds,
           retentionSeconds: RETRY_DLQ.retentionSeconds,
         },
         {
@@ -278,7 +279,6 @@ export class World {
 
   /** A message nothing can parse, at the tail of the endpoint's FIFO group (the head once it is first). */
   async injectPoison(endpointId: string): Promise<void> {
-    const { SendMessageCommand } = await import('@aws-sdk/client-sqs');
     await this.sqs.send(
       new SendMessageCommand({
         QueueUrl: SqsModel.urlOf(DELIVERY_QUEUE.localName),
