@@ -127,6 +127,17 @@ export function checkInvariants(world: World): Violation[] {
   ];
 }
 
+/** The error a run that broke an invariant ends with (as opposed to a crash of the harness). */
+export class InvariantViolation extends Error {
+  override readonly name = 'InvariantViolation';
+}
+
+/** True when `error`, or an error it was caused by (fast-check wraps them), is an InvariantViolation. */
+export function isViolation(error: unknown): boolean {
+  for (let e = error; e instanceof Error; e = e.cause) if (e instanceof InvariantViolation) return true;
+  return false;
+}
+
 /** Throws one error listing every violation (at most 8 lines per invariant) and the run's numbers. */
 export function assertInvariants(world: World, label: string): void {
   const violations = checkInvariants(world);
@@ -137,7 +148,7 @@ export function assertInvariants(world: World, label: string): void {
     `${kind}: ${details.length} violation(s)`,
     ...details.slice(0, 8).map((d) => `  - ${d}`),
   ]);
-  throw new Error(`${label}\n${summary(world)}\n${lines.join('\n')}`);
+  throw new InvariantViolation(`${label}\n${summary(world)}\n${lines.join('\n')}`);
 }
 
 /** One line of numbers about a run. */
