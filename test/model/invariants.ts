@@ -60,10 +60,14 @@ function dlqHasReason(world: World): Violation[] {
   return out;
 }
 
-/** Per strict endpoint, the deliveries that succeeded did so in publish order. */
+/**
+ * Per strict endpoint, the deliveries that succeeded did so in publish order, and no attempt of an event
+ * started before every earlier event of the endpoint was final (succeeded or given up on).
+ */
 function strictOrder(world: World): Violation[] {
   const out: Violation[] = [];
   const seqOf = new Map(world.published.map((p) => [p.deliveryId, p]));
+  const byId = new Map(world.deliveries().map((d) => [d.id, d]));
   const strictUrls = new Set(world.published.filter((p) => p.ordering === 'strict').map((p) => p.url));
   for (const url of strictUrls) {
     const firstSuccess: string[] = [];
@@ -77,6 +81,22 @@ function strictOrder(world: World): Violation[] {
         out.push({
           invariant: 'strict-order',
           detail: `${endpoint}: event #${seqs[i]} succeeded after #${seqs[i - 1]} (success order ${seqs.join(',')})`,
+        });
+        break;
+      }
+    }
+    const earlier = world.published.filter((p) => p.url === url);
+    for (const post of world.receiver.posts.filter((p) => p.url === url)) {
+      const seq = seqOf.get(post.deliveryId)?.seq ?? -1;
+      const open = earlier.find((e) => {
+        if (e.seq >= seq) return false;
+        const d = byId.get(e.deliveryId);
+        return d?.finalAt === undefined || d.finalAt > post.start;
+      });
+      if (open) {
+        out.push({
+          invariant: 'strict-order',
+          detail: `${open.endpointId}: event #${seq} attempted at +${((post.start - world.startedAt) / 3_600_000).toFixed(2)} h while #${open.seq} was not final`,
         });
         break;
       }

@@ -64,6 +64,8 @@ export interface DeliveryOutcome {
   readonly status: 'pending' | 'succeeded' | 'failed';
   readonly attemptCount: number;
   readonly failureReason?: string;
+  /** Epoch ms of the last change of a final delivery (when it became final). */
+  readonly finalAt?: number;
 }
 
 export interface Published {
@@ -296,6 +298,7 @@ export class World {
       status: d.status,
       attemptCount: d.attemptCount,
       ...(d.failureReason ? { failureReason: d.failureReason } : {}),
+      ...(d.status !== 'pending' ? { finalAt: Date.parse(d.updatedAt) } : {}),
     }));
   }
 
