@@ -8,6 +8,12 @@ const shared = {
 };
 
 /**
+ * The SQS semantics model (test/model) needs no emulator: it runs in `unit` at its small size, and in
+ * `reliability` (only) at full size under `npm run test:reliability` (RELIABILITY_SCALE=full).
+ */
+const FULL = process.env.RELIABILITY_SCALE === 'full';
+
+/**
  * Three projects. `unit` (domain, clients, CDK) needs no emulator. `integration` and `reliability` run the
  * local runtime against one DynamoDB Local per project (globalSetup). `npm test` runs all three, the
  * reliability suite at its small size; `npm run test:reliability` runs it alone at full size.
@@ -17,7 +23,7 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     projects: [
-      { test: { ...shared, name: 'unit', include: ['test/{unit,cdk}/**/*.test.ts'] } },
+      { test: { ...shared, name: 'unit', include: ['test/{unit,cdk,model}/**/*.test.ts'] } },
       {
         test: {
           ...shared,
@@ -30,7 +36,7 @@ export default defineConfig({
         test: {
           ...shared,
           name: 'reliability',
-          include: ['test/reliability/**/*.test.ts'],
+          include: ['test/reliability/**/*.test.ts', ...(FULL ? ['test/model/**/*.test.ts'] : [])],
           globalSetup: ['test/support/global-setup.ts'],
         },
       },

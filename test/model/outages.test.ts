@@ -1,0 +1,194 @@
+/**
+ * Property tests over long simulated outages, through the real delivery, retry and sweeper handlers over
+ * the SQS semantics model (issue 11). After every run: every delivery final with a reason, every DLQ
+ * message with a recorded reason, strict order, no overlapping POSTs, duplicates within what was in flight.
+ *
+ * RELIABILITY_SCALE=full (npm run test:reliability) runs each property 25 times; otherwise 3.
+ * Properties that fail on today's code are `it.fails`, each naming the fix it waits for: flip them to `it`
+ * when that fix lands.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Ordering } from '../../lambdas/domain/model';
+import { assertInvariants, checkInvariants, isViolation, summary } from './invariants';
+import { describeScenario, endpointArb, runScenario, type Scenario, scenarioArb } from './scenarios';
+
+const FULL = process.env.RELIABILITY_SCALE === 'full';
+const RUNS = FULL ? 25 : 3;
+/** Fixed seeds keep `it.fails` deterministic; no shrinking (each run is hours of simulated time). */
+const params = (seed: number): fc.Parameters<[Scenario]> => ({
+  numRuns: RUNS,
+  seed,
+  endOnFailure: true,
+});
+const TIMEOUT = FULL ? 600_000 : 60_000;
+
+/**
+ * For `it.fails`: passes the failure through only when an invariant broke. A crash of the harness (say,
+ * after a rewiring) is logged and swallowed, so `it.fails` reports it instead of counting it as expected.
+ */
+async function knownViolation(run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    if (isViolation(error)) throw error;
+    console.error('it.fails test crashed instead of breaking an invariant:', error);
+  }
+}
+
+async function holds(scenario: Scenario): Promise<void> {
+  const world = await runScenario(scenario);
+  assertInvariants(world, describeScenario(scenario));
+}
+
+describe('delivery under AWS SQS semantics (model), long outages', () => {
+  it(
+    'sequential endpoints down 30 hours, mixed with healthy ones, retry-queue duplicates: every invariant holds',
+    async () => {
+      const broken = fc.array(
+        endpointArb({
+          ordering: fc.constant<Ordering>('sequential'),
+          downHours: fc.integer({ min: 28, max: 32 }),
+          events: fc.integer({ min: 3, max: 14 }),
+        }),
+        { minLength: 1, maxLength: 2 },
+      );
+      await fc.assert(
+        fc.asyncProperty(scenarioArb(broken, fc.constant(0), fc.constantFrom(0, 0.01, 0.03)), holds),
+        params(101),
+      );
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'strict endpoints down 30 hours with a backlog, mixed with healthy ones: every invariant holds',
+    async () => {
+      const broken = fc.array(
+        endpointArb({
+          ordering: fc.constant<Ordering>('strict'),
+          downHours: fc.integer({ min: 28, max: 32 }),
+          events: fc.integer({ min: 3, max: 14 }),
+        }),
+        { minLength: 1, maxLength: 2 },
+      );
+      await fc.assert(fc.asyncProperty(scenarioArb(broken), holds), params(102));
+    },
+    TIMEOUT,
+  );
+
+  // Waits for: "No message reaches a DLQ without its delivery recorded failed with a reason" (issue 11):
+  // the code dead-letters what it gives up on itself, with a maxReceiveCount followers cannot reach.
+  it.fails(
+    'strict endpoint down until its third queued event has used its schedule (45-48 h): followers are never redriven unrecorded',
+    async () => {
+      const broken = endpointArb({
+        ordering: fc.constant<Ordering>('strict'),
+        downHours: fc.integer({ min: 45, max: 48 }),
+        events: fc.integer({ min: 11, max: 14 }),
+      }).map((e) => [{ ...e, gapMinutes: 0.02 }]);
+      await knownViolation(() => fc.assert(fc.asyncProperty(scenarioArb(broken), holds), params(103)));
+    },
+    TIMEOUT,
+  );
+
+  // Waits for: "the code dead-letters ... unprocessable messages itself" (issue 11).
+  it.fails(
+    'a poison message at the head of a group: it is dead-lettered with a reason and its followers are delivered',
+    async () => {
+      const broken = fc.array(
+        endpointArb({
+          ordering: fc.constantFrom<Ordering>('sequential', 'strict'),
+          downHours: fc.constant(0),
+          events: fc.integer({ min: 3, max: 12 }),
+          poisonFirst: fc.constant(true),
+        }),
+        { minLength: 1, maxLength: 2 },
+      );
+      await knownViolation(() => fc.assert(fc.asyncProperty(scenarioArb(broken), holds), params(104)));
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'DynamoDB throttling on record writes, with endpoints down for hours: every invariant holds',
+    async () => {
+      const broken = fc.array(
+        endpointArb({
+          ordering: fc.constantFrom<Ordering>('sequential', 'strict'),
+          downHours: fc.integer({ min: 0, max: 6 }),
+          events: fc.integer({ min: 2, max: 10 }),
+        }),
+        { minLength: 1, maxLength: 2 },
+      );
+      const rate = fc.constantFrom(0.05, 0.1, 0.2);
+      await fc.assert(fc.asyncProperty(scenarioArb(broken, rate), holds), params(105));
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'an endpoint deleted or disabled with a backlog: every delivery ends failed with a reason',
+    async () => {
+      const broken = fc.array(
+        endpointArb({
+          ordering: fc.constantFrom<Ordering>('sequential', 'strict'),
+          downHours: fc.integer({ min: 1, max: 30 }),
+          events: fc.integer({ min: 3, max: 14 }),
+          fate: fc.record({
+            what: fc.constantFrom<'deleted' | 'disabled'>('deleted', 'disabled'),
+            atHours: fc.constantFrom(0.5, 3, 20),
+          }),
+        }),
+        { minLength: 1, maxLength: 2 },
+      );
+      await fc.assert(fc.asyncProperty(scenarioArb(broken), holds), params(106));
+    },
+    TIMEOUT,
+  );
+});
+
+describe('the follower case, as issue 11 describes it', () => {
+  const strictBacklog = (downHours: number): Scenario => ({
+    endpoints: [
+      { ordering: 'strict', downHours, kind: 'http_503', events: 12, gapMinutes: 0.02 },
+      { ordering: 'sequential', downHours: 0, kind: 'http_503', events: 4, gapMinutes: 1 },
+    ],
+    throttleRate: 0,
+    seed: 11,
+  });
+
+  it('a strict endpoint down 30 hours with 12 queued events: nothing is redriven (two schedules fit in 16 receives)', async () => {
+    const world = await runScenario(strictBacklog(30));
+    expect(checkInvariants(world), summary(world)).toEqual([]);
+    expect(world.sqs.events.filter((e) => e.kind === 'redriven')).toEqual([]);
+  });
+
+  // Waits for: "No message reaches a DLQ without its delivery recorded failed with a reason" (issue 11).
+  it.fails('a strict endpoint down 45 hours with 12 queued events: no follower reaches the DLQ unrecorded', () =>
+    knownViolation(async () => {
+      const world = await runScenario(strictBacklog(45));
+      assertInvariants(world, 'strict endpoint down 45 h, 12 events queued');
+    }));
+
+  // Waits for: "the code dead-letters ... unprocessable messages itself" (issue 11).
+  it.fails('a poison message at the head of 12 queued events: only it reaches the DLQ, with a reason', () =>
+    knownViolation(async () => {
+      const world = await runScenario({
+        endpoints: [
+          {
+            ordering: 'sequential',
+            downHours: 0,
+            kind: 'http_503',
+            events: 12,
+            gapMinutes: 0.02,
+            poisonFirst: true,
+          },
+        ],
+        throttleRate: 0,
+        seed: 12,
+        startAfterMinutes: 1,
+      });
+      assertInvariants(world, 'poison message ahead of 12 events of a sequential endpoint');
+    }));
+});
