@@ -1,0 +1,86 @@
+/**
+ * The store contract (test/contract) against the DynamoDB adapter on the run's DynamoDB Local, one fresh
+ * table per test (created from the stack's definition, lib/resources.ts), the adapter on the test's clock.
+ * Item sizes are measured by scanning the table and sizing each item as DynamoDB does (bench/capacity.ts).
+ */
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { itemSize } from '../../bench/capacity';
+import { createDynamoStore } from '../../lambdas/adapters/dynamo-store';
+import { WEBHOOK_TABLE } from '../../lib/resources';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/emulators';
+import { createTable } from '../../local/provision';
+import { type ItemSize, storeContract } from '../contract/store.contract';
+
+const client = new DynamoDBClient({
+  endpoint: inject('dynamoEndpoint'),
+  region: LOCAL_REGION,
+  credentials: LOCAL_CREDENTIALS,
+});
+afterAll(() => client.destroy());
+
+const hasStatusIndex = WEBHOOK_TABLE.globalIndexes.some((i) => i.indexName === 'status');
+
+/**
+ * The adapter queries a `status` index (stPk, stSk) that lib/resources.ts does not define yet on this
+ * branch (it still lists the old gsi1 and gsi2): until it does, the contract runs on the definition with
+ * that index added, so the rest of the adapter is checked, and the test below fails on purpose.
+ */
+const TABLE = hasStatusIndex
+  ? WEBHOOK_TABLE
+  : {
+      ...WEBHOOK_TABLE,
+      globalIndexes: [
+        ...WEBHOOK_TABLE.globalIndexes,
+        {
+          indexName: 'status',
+          partitionKey: { name: 'stPk', type: 'S' as const },
+          sortKey: { name: 'stSk', type: 'S' as const },
+          projection: 'KEYS_ONLY' as const,
+        },
+      ],
+    };
+
+describe('the stack table', () => {
+  // Known bug (lib/resources.ts, WEBHOOK_TABLE): no `status` index, which DynamoDeliveries.listDeliveries
+  // queries for a tenant's pending and failed deliveries. Turns into a plain `it` once it is added.
+  (hasStatusIndex ? it : it.fails)('has the status index the adapter queries', () => {
+    expect(WEBHOOK_TABLE.globalIndexes.map((i) => i.indexName)).toContain('status');
+  });
+});
+
+async function itemSizes(tableName: string): Promise<ItemSize[]> {
+  const sizes: ItemSize[] = [];
+  let start: Record<string, never> | undefined;
+  do {
+    const out = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start }));
+    for (const item of out.Items ?? []) {
+      sizes.push({ kind: item.kind?.S ?? 'other', bytes: itemSize(item as Record<string, unknown>) });
+    }
+    start = out.LastEvaluatedKey as Record<string, never> | undefined;
+  } while (start);
+  return sizes;
+}
+
+storeContract(
+  'DynamoDB adapter on DynamoDB Local',
+  async (clock) => {
+    const tableName = `contract-${randomBytes(4).toString('hex')}`;
+    await createTable(client, tableName, TABLE);
+    return {
+      store: createDynamoStore({ client, tableName, retentionDays: 30, clock }),
+      itemSizes: () => itemSizes(tableName),
+    };
+  },
+  {
+    knownFailures: new Set([
+      // Bug, lambdas/adapters/dynamo/deliveries.ts recordAttempt: the attempt item (number > 1) is put
+      // before, and whatever, the delivery's conditional update, so a refused attempt is listed anyway.
+      'a refused attempt leaves no trace in the record',
+      // Bug, lambdas/adapters/dynamo/deliveries.ts getDeliveryState: the projection leaves out expiresAt
+      // and nothing checks it, so a record past its TTL (not yet deleted) is still read as current.
+      'getDeliveryState ignores a record past its retention',
+    ]),
+  },
+);
