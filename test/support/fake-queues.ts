@@ -4,7 +4,7 @@
  * - `delay` turns `dueAt` into a message timer of whole seconds from 0 to 900, measured on the clock;
  * - `holdUntil` turns `until` into a visibility timeout of whole seconds from 0 to 43,200 (12 h);
  * - a message body over SQS's 1 MiB is refused, as SQS refuses it.
- * Nothing is delivered anywhere: tests read `enqueued`, `delayed`, `held` and `deadLettered`.
+ * Nothing is delivered anywhere: tests read `enqueued`, `delayed`, `held`, `released`, `deadLettered`.
  */
 import { DependencyUnavailableError } from '../../lambdas/domain/errors';
 import { deduplicationId } from '../../lambdas/domain/messages';
@@ -49,6 +49,8 @@ export class FakeQueues implements DeliveryQueues {
   readonly delayed: DelayedMessage[] = [];
   readonly deadLettered: DeadLetter[] = [];
   readonly held: HeldMessage[] = [];
+  /** Receipt handles made visible again at once, one entry per `release` call. */
+  readonly released: string[][] = [];
   private readonly failures = new Failures();
 
   /** `clock` turns due times into timers, as the adapter's `now` option does. */
@@ -72,7 +74,15 @@ export class FakeQueues implements DeliveryQueues {
 
   /** Forgets every recorded call (failure switches stay). */
   reset(): void {
-    for (const list of [this.enqueued, this.enqueueCalls, this.delayed, this.deadLettered, this.held]) {
+    const lists = [
+      this.enqueued,
+      this.enqueueCalls,
+      this.delayed,
+      this.deadLettered,
+      this.held,
+      this.released,
+    ];
+    for (const list of lists) {
       list.length = 0;
     }
   }
@@ -121,6 +131,11 @@ export class FakeQueues implements DeliveryQueues {
     }
     const seconds = secondsUntil(until, this.clock.now(), SQS_MAX_VISIBILITY_SECONDS);
     this.held.push({ receiptHandle, until, seconds });
+  }
+
+  async release(receiptHandles: readonly string[]): Promise<void> {
+    this.failures.check('release');
+    this.released.push([...receiptHandles]);
   }
 }
 

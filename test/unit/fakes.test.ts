@@ -109,6 +109,8 @@ describe('FakeQueues', () => {
     await queues.deadLetter(message, 'why');
     await queues.deadLetter({ raw: 'junk' }, 'unprocessable');
     await queues.holdUntil('rh', T0 + 43_200_000);
+    await queues.release(['rh-2', 'rh-3']);
+    expect(queues.released).toEqual([['rh-2', 'rh-3']]);
     expect(queues.enqueueCalls).toHaveLength(1);
     expect(queues.enqueued.map((m) => m.deliveryId)).toEqual([DLV, other.deliveryId]);
     expect(queues.delayed).toEqual([

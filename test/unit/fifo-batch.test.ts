@@ -177,6 +177,8 @@ describe('makeDeliveryHandler', () => {
     expect(sent).toHaveLength(4);
     expect(sent).not.toContain(deliveryIdOf('A3'));
     expect(service.queues.held).toEqual([{ receiptHandle: 'rh-A2', until: T0 + 1000, seconds: 1 }]);
+    // A3 was handed back untried: it is made visible again at once rather than after its timeout.
+    expect(service.queues.released).toEqual([['rh-A3']]);
     expect(service.store.delivery(deliveryIdOf('A2'))).toMatchObject({ status: 'pending', attemptCount: 1 });
     expect(service.store.delivery(deliveryIdOf('B2'))).toMatchObject({ status: 'succeeded' });
   });
