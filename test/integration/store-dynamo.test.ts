@@ -39,24 +39,11 @@ async function itemSizes(tableName: string): Promise<ItemSize[]> {
   return sizes;
 }
 
-storeContract(
-  'DynamoDB adapter on DynamoDB Local',
-  async (clock) => {
-    const tableName = `contract-${randomBytes(4).toString('hex')}`;
-    await createTable(client, tableName);
-    return {
-      store: createDynamoStore({ client, tableName, retentionDays: 30, clock }),
-      itemSizes: () => itemSizes(tableName),
-    };
-  },
-  {
-    knownFailures: new Set([
-      // Bug, lambdas/adapters/dynamo/deliveries.ts recordAttempt: the attempt item (number > 1) is put
-      // before, and whatever, the delivery's conditional update, so a refused attempt is listed anyway.
-      'a refused attempt leaves no trace in the record',
-      // Bug, lambdas/adapters/dynamo/deliveries.ts getDeliveryState: the projection leaves out expiresAt
-      // and nothing checks it, so a record past its TTL (not yet deleted) is still read as current.
-      'getDeliveryState ignores a record past its retention',
-    ]),
-  },
-);
+storeContract('DynamoDB adapter on DynamoDB Local', async (clock) => {
+  const tableName = `contract-${randomBytes(4).toString('hex')}`;
+  await createTable(client, tableName);
+  return {
+    store: createDynamoStore({ client, tableName, retentionDays: 30, clock }),
+    itemSizes: () => itemSizes(tableName),
+  };
+});

@@ -3,7 +3,7 @@
  * (lambdas/adapters/dynamo/deliveries.ts and sweepable.ts):
  * - a delivery has no record until `recordAttempt` or `failDelivery` upserts it (or `createDelivery`, a
  *   replay, writes it pending); `recordAttempt` only when the delivery is unrecorded, or pending with fewer
- *   than `attempt.number` attempts; attempts after the first are written apart, before the condition;
+ *   than `attempt.number` attempts; attempts after the first are written apart, in the same step;
  * - `failDelivery` only when unrecorded or pending; `recoverDelivery` only when failed (round + 1,
  *   `attemptOffset = attemptCount`); `rescheduleSweep` only when pending with `sweepAt === expected`;
  * - a final delivery loses `nextAttemptAt` and `sweepAt`; `status` listings across endpoints hold pending
@@ -82,16 +82,16 @@ export class FakeDeliveries implements DeliveryStore {
     const { attempt, status } = record;
     const now = this.data.now();
     const key = deliveryKey(ref.tenantId, ref.endpointId, ref.id);
+    const current = this.data.deliveries.get(key);
+    const attempts = this.data.attempts.get(key) ?? new Map();
+    // Attempts after the first are their own rows, written with the delivery's update in one transaction:
+    // both or neither, so a refused record leaves no stray attempt (as the adapter does).
+    if (current && !(current.status === 'pending' && current.attemptCount < attempt.number)) return false;
+    if (attempt.number > 1 && attempts.has(attempt.number)) return false;
     if (attempt.number > 1) {
-      // Written first, only if absent, whatever the delivery's condition says (as the adapter does).
-      const attempts = this.data.attempts.get(key) ?? new Map();
-      if (!attempts.has(attempt.number)) {
-        attempts.set(attempt.number, { ...copy(attempt), expiresAt: this.data.expiresAt(now) });
-      }
+      attempts.set(attempt.number, { ...copy(attempt), expiresAt: this.data.expiresAt(now) });
       this.data.attempts.set(key, attempts);
     }
-    const current = this.data.deliveries.get(key);
-    if (current && !(current.status === 'pending' && current.attemptCount < attempt.number)) return false;
     const {
       failureReason: _f,
       nextAttemptAt: _n,
