@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { makeDeliveryHandler } from '../../lambdas/delivery/handler';
 import { type BatchRecord, processFifoBatch, type RecordOutcome } from '../../lambdas/domain/fifo-batch';
 import { publishEvent } from '../../lambdas/domain/publish';
-import { endpointFixture, fakeService, fifoRecord, httpStatus } from '../support/fakes';
+import { endpointFixture, fakeService, fifoRecord, httpStatus, T0 } from '../support/fakes';
 
 interface Rec extends BatchRecord {
   readonly messageId: string;
@@ -176,7 +176,9 @@ describe('makeDeliveryHandler', () => {
     const sent = service.http.calls.map((c) => c.headers['YumKiosk-Delivery']);
     expect(sent).toHaveLength(4);
     expect(sent).not.toContain(deliveryIdOf('A3'));
-    expect(service.queues.held).toEqual([{ receiptHandle: 'rh-A2', seconds: 1 }]);
+    expect(service.queues.held).toEqual([{ receiptHandle: 'rh-A2', until: T0 + 1000, seconds: 1 }]);
+    // A3 was handed back untried: it is made visible again at once rather than after its timeout.
+    expect(service.queues.released).toEqual([['rh-A3']]);
     expect(service.store.delivery(deliveryIdOf('A2'))).toMatchObject({ status: 'pending', attemptCount: 1 });
     expect(service.store.delivery(deliveryIdOf('B2'))).toMatchObject({ status: 'succeeded' });
   });

@@ -1,15 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { serializeEnvelope } from '../../lambdas/domain/envelope';
-import { DependencyUnavailableError, ValidationError } from '../../lambdas/domain/errors';
-import { type PublishDeps, publishEvent } from '../../lambdas/domain/publish';
+import {
+  DependencyUnavailableError,
+  PayloadTooLargeError,
+  ValidationError,
+} from '../../lambdas/domain/errors';
+import { MAX_ENVELOPE_BYTES, type PublishDeps, publishEvent } from '../../lambdas/domain/publish';
 import { endpointFixture, FakeClock, FakeQueues, FakeStore, T0, testSettings } from '../support/fakes';
-
-const GRACE = testSettings().sweepGraceMs;
 
 function setup() {
   const clock = new FakeClock(T0);
   const store = new FakeStore(clock);
-  const queues = new FakeQueues();
+  const queues = new FakeQueues(clock);
   const deps: PublishDeps = { store, queues, clock, settings: testSettings() };
   store.seed({
     endpoints: [
@@ -24,29 +26,25 @@ function setup() {
 }
 
 const order = { tenantId: 't_1', type: 'order.created', data: { orderId: 'ord_1', total: 1250 } };
+const byEndpoint = <T extends { endpointId: string }>(list: readonly T[]) =>
+  [...list].sort((a, b) => a.endpointId.localeCompare(b.endpointId));
 
 describe('publishEvent', () => {
   it('answers 202 with one delivery per enabled endpoint of the tenant subscribed to the type', async () => {
-    const { deps, store } = setup();
+    const { deps } = setup();
     const result = await publishEvent(deps, { ...order, id: 'evt_a' });
-
     expect(result.status).toBe(202);
     expect(result.body.id).toBe('evt_a');
     expect(result.body.deliveries.map((d) => d.endpointId).sort()).toEqual(['ep_all', 'ep_orders']);
-    for (const d of result.body.deliveries) expect(d.id).toMatch(/^dlv_[0-9A-Z]{26}$/);
-    expect(
-      store
-        .allDeliveries()
-        .map((d) => d.id)
-        .sort(),
-    ).toEqual(result.body.deliveries.map((d) => d.id).sort());
+    // The delivery id names its endpoint.
+    for (const d of result.body.deliveries)
+      expect(d.id).toMatch(new RegExp(`^dlv_[0-9A-Z]{26}_${d.endpointId}$`));
   });
 
-  it('stores the envelope once and each delivery pending, due now, sweepable after the grace period', async () => {
+  it('writes the event with one conditional put and no delivery records', async () => {
     const { deps, store } = setup();
     const result = await publishEvent(deps, { ...order, id: 'evt_a' });
     const createdAt = new Date(T0).toISOString();
-
     expect(store.allEvents()).toEqual([
       {
         id: 'evt_a',
@@ -57,45 +55,30 @@ describe('publishEvent', () => {
         deliveries: result.body.deliveries,
       },
     ]);
-    for (const { id, endpointId } of result.body.deliveries) {
-      expect(store.delivery(id)).toEqual({
-        id,
-        tenantId: 't_1',
-        eventId: 'evt_a',
-        eventType: 'order.created',
-        endpointId,
-        status: 'pending',
-        attemptCount: 0,
-        nextAttemptAt: T0,
-        sweepAt: T0 + GRACE,
-        createdAt,
-        updatedAt: createdAt,
-        attempts: [],
-      });
-    }
+    expect(store.allDeliveries()).toEqual([]);
+    expect(store.methodsCalled()).toEqual(['listTenantEndpoints', 'putEvent']);
   });
 
-  it('queues one first-attempt message per delivery, with the ordering of its endpoint', async () => {
+  it('queues one first-attempt message per delivery, carrying the body, with its endpoint ordering', async () => {
     const { deps, queues, store } = setup();
     const result = await publishEvent(deps, { ...order, id: 'evt_a' });
-
     const ordering: Record<string, string> = { ep_orders: 'strict', ep_all: 'sequential' };
-    expect(queues.enqueued).toHaveLength(2);
-    expect([...queues.enqueued].sort((a, b) => a.endpointId.localeCompare(b.endpointId))).toEqual(
-      [...result.body.deliveries]
-        .sort((a, b) => a.endpointId.localeCompare(b.endpointId))
-        .map((d) => ({
-          v: 1,
-          deliveryId: d.id,
-          tenantId: 't_1',
-          eventId: 'evt_a',
-          endpointId: d.endpointId,
-          attempt: 1,
-          ordering: ordering[d.endpointId],
-          // Small bodies ride in the message, so the attempt need not read the event item.
-          eventType: order.type,
-          body: store.allEvents()[0]!.body,
-        })),
+    expect(queues.enqueueCalls).toHaveLength(1);
+    expect(byEndpoint(queues.enqueued)).toEqual(
+      byEndpoint(result.body.deliveries).map((d) => ({
+        v: 2,
+        deliveryId: d.id,
+        tenantId: 't_1',
+        eventId: 'evt_a',
+        eventType: order.type,
+        endpointId: d.endpointId,
+        createdAt: new Date(T0).toISOString(),
+        attempt: 1,
+        attemptOffset: 0,
+        round: 0,
+        ordering: ordering[d.endpointId],
+        body: store.allEvents()[0]!.body,
+      })),
     );
     expect(queues.delayed).toEqual([]);
   });
@@ -117,7 +100,6 @@ describe('publishEvent', () => {
     });
     expect(result).toEqual({ status: 202, body: { id: 'evt_x', deliveries: [] } });
     expect(store.allEvents().map((e) => e.id)).toEqual(['evt_x']);
-    expect(store.allDeliveries()).toEqual([]);
     expect(queues.enqueued).toEqual([]);
   });
 
@@ -134,49 +116,71 @@ describe('publishEvent', () => {
     expect(queues.enqueueCalls).toEqual([]);
   });
 
+  describe('the 256 KB envelope limit, after re-serialization', () => {
+    // `1e20` is 4 bytes as sent and 21 once serialized: 15,000 of them fit a 256 KB request but not the envelope.
+    const numbers = (n: number) => ({
+      ...order,
+      id: 'evt_big',
+      data: { values: Array.from({ length: n }, () => 1e20) },
+    });
+
+    it('answers 413 when numbers grow past the limit on re-serialization, storing and queuing nothing', async () => {
+      const { deps, store, queues } = setup();
+      const input = numbers(15_000);
+      expect(
+        Buffer.byteLength(JSON.stringify(input.data).replaceAll('100000000000000000000', '1e20')),
+      ).toBeLessThan(MAX_ENVELOPE_BYTES);
+      const publishing = publishEvent(deps, input);
+      await expect(publishing).rejects.toBeInstanceOf(PayloadTooLargeError);
+      await expect(publishing).rejects.toMatchObject({ status: 413, limitBytes: MAX_ENVELOPE_BYTES });
+      expect(store.methodsCalled()).not.toContain('putEvent');
+      expect(queues.enqueueCalls).toEqual([]);
+    });
+
+    it('accepts an envelope just under the limit', async () => {
+      const { deps } = setup();
+      expect((await publishEvent(deps, numbers(11_000))).status).toBe(202);
+    });
+  });
+
   describe('publishing the same id again', () => {
-    it('answers 200 with the original body and creates nothing', async () => {
+    it('answers 200 with the original body and changes nothing stored', async () => {
       const { deps, store, clock } = setup();
       const first = await publishEvent(deps, { ...order, id: 'evt_a' });
       const eventsBefore = store.allEvents();
-      const deliveriesBefore = store.allDeliveries();
-
       clock.advance(60_000);
       const second = await publishEvent(deps, { ...order, id: 'evt_a', data: { orderId: 'changed' } });
-
       expect(second).toEqual({ status: 200, body: first.body });
       expect(store.allEvents()).toEqual(eventsBefore);
-      expect(store.allDeliveries()).toEqual(deliveriesBefore);
+      expect(store.allDeliveries()).toEqual([]);
     });
 
-    it('queues again only the deliveries whose first attempt never started', async () => {
-      const { deps, store, queues } = setup();
-      const first = await publishEvent(deps, { ...order, id: 'evt_a' });
-      const [started, unstarted] = first.body.deliveries;
-      // Attempt 1 made and failed: the delivery is still pending, its retry is in the retry queue.
-      await store.recordAttempt(started!.id, {
-        attempt: { number: 1, startedAt: new Date(T0).toISOString(), durationMs: 3, responseStatus: 500 },
-        status: 'pending',
-        nextAttemptAt: T0 + 1000,
-        sweepAt: T0 + 1000 + GRACE,
-      });
-      queues.reset();
-
+    it('sends the first attempts again within the 4-minute resend window (SQS drops the copies)', async () => {
+      const { deps, queues, clock } = setup();
       await publishEvent(deps, { ...order, id: 'evt_a' });
-
-      expect(queues.enqueued).toEqual([expect.objectContaining({ deliveryId: unstarted!.id, attempt: 1 })]);
+      const sent = byEndpoint(queues.enqueued);
+      queues.reset();
+      clock.advance(4 * 60_000 - 1);
+      await publishEvent(deps, { ...order, id: 'evt_a' });
+      expect(byEndpoint(queues.enqueued)).toEqual(sent);
     });
 
-    it('does not queue again a delivery that was failed without an attempt', async () => {
-      const { deps, store, queues } = setup();
-      const first = await publishEvent(deps, { ...order, id: 'evt_a' });
-      const [failed, unstarted] = first.body.deliveries;
-      await store.failDelivery(failed!.id, 'endpoint is disabled');
-      queues.reset();
-
+    it('sends nothing after the resend window when the first send went out', async () => {
+      const { deps, queues, clock } = setup();
       await publishEvent(deps, { ...order, id: 'evt_a' });
+      queues.reset();
+      clock.advance(4 * 60_000);
+      expect((await publishEvent(deps, { ...order, id: 'evt_a' })).status).toBe(200);
+      expect(queues.enqueueCalls).toEqual([]);
+    });
 
-      expect(queues.enqueued.map((m) => m.deliveryId)).toEqual([unstarted!.id]);
+    it('does not send to an endpoint deleted since', async () => {
+      const { deps, store, queues } = setup();
+      await publishEvent(deps, { ...order, id: 'evt_a' });
+      await store.deleteEndpoint('t_1', 'ep_orders');
+      queues.reset();
+      await publishEvent(deps, { ...order, id: 'evt_a' });
+      expect(queues.enqueued.map((m) => m.endpointId)).toEqual(['ep_all']);
     });
 
     it('does not take another tenant with the same event id for a repeat', async () => {
@@ -189,41 +193,47 @@ describe('publishEvent', () => {
   });
 
   describe('when the queue is unavailable', () => {
-    it('fails with DependencyUnavailableError and leaves the deliveries pending in the store', async () => {
+    it('fails with DependencyUnavailableError and marks the event unsent for the sweeper after the grace', async () => {
       const { deps, store, queues } = setup();
       queues.fail('enqueue');
-
       await expect(publishEvent(deps, { ...order, id: 'evt_a' })).rejects.toBeInstanceOf(
         DependencyUnavailableError,
       );
-
-      const deliveries = store.allDeliveries();
-      expect(deliveries).toHaveLength(2);
-      for (const d of deliveries)
-        expect(d).toMatchObject({ status: 'pending', attemptCount: 0, sweepAt: T0 + GRACE });
+      expect(store.allEvents()).toEqual([
+        expect.objectContaining({ id: 'evt_a', unsent: true, sweepAt: T0 + testSettings().sweepGraceMs }),
+      ]);
+      expect(store.allDeliveries()).toEqual([]);
       expect(queues.enqueued).toEqual([]);
     });
 
-    it('queues the stored deliveries when the caller retries with the same id', async () => {
+    it('still fails with the queue error when marking the event unsent fails too', async () => {
       const { deps, store, queues } = setup();
+      queues.fail('enqueue');
+      store.fail('markUnsent', new Error('table gone'));
+      await expect(publishEvent(deps, { ...order, id: 'evt_a' })).rejects.toBeInstanceOf(
+        DependencyUnavailableError,
+      );
+    });
+
+    it('sends every first attempt and clears the mark when the caller retries, even after the window', async () => {
+      const { deps, store, queues, clock } = setup();
       queues.fail('enqueue', undefined, 1);
-      await expect(publishEvent(deps, { ...order, id: 'evt_a' })).rejects.toThrow(DependencyUnavailableError);
-
+      const failed = publishEvent(deps, { ...order, id: 'evt_a' });
+      await expect(failed).rejects.toThrow(DependencyUnavailableError);
+      clock.advance(10 * 60_000);
       const retry = await publishEvent(deps, { ...order, id: 'evt_a' });
-
       expect(retry.status).toBe(200);
-      const ids = store
-        .allDeliveries()
-        .map((d) => d.id)
-        .sort();
-      expect(retry.body.deliveries.map((d) => d.id).sort()).toEqual(ids);
-      expect(queues.enqueued.map((m) => m.deliveryId).sort()).toEqual(ids);
+      expect(queues.enqueued.map((m) => m.deliveryId).sort()).toEqual(
+        retry.body.deliveries.map((d) => d.id).sort(),
+      );
+      expect(store.allEvents()[0]?.unsent).toBeUndefined();
+      expect(store.allEvents()[0]?.sweepAt).toBeUndefined();
     });
   });
 
   it('propagates a store failure and queues nothing', async () => {
     const { deps, store, queues } = setup();
-    store.fail('createEvent');
+    store.fail('putEvent');
     await expect(publishEvent(deps, { ...order, id: 'evt_a' })).rejects.toBeInstanceOf(
       DependencyUnavailableError,
     );

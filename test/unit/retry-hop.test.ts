@@ -6,17 +6,18 @@ import { deliveryFixture, FakeClock, FakeQueues, messageFor, T0 } from '../suppo
 
 function setup() {
   const clock = new FakeClock(T0);
-  const queues = new FakeQueues();
+  const queues = new FakeQueues(clock);
   return { clock, queues, deps: { clock, queues } };
 }
 
-const retry = messageFor(deliveryFixture({ attemptCount: 1 }), { dueAt: T0 + 1_800_000 });
+const delivery = deliveryFixture({ attemptCount: 1 });
+const retry = { ...messageFor(delivery), dueAt: T0 + 1_800_000 };
 
 describe('handleRetryMessage', () => {
   it('waits another hop of at most 900 s while the attempt is not due, keeping dueAt', async () => {
     const { deps, queues } = setup();
     expect(await handleRetryMessage(deps, JSON.stringify(retry))).toBe('delayed');
-    expect(queues.delayed).toEqual([{ message: retry, delaySeconds: 900 }]);
+    expect(queues.delayed).toEqual([{ message: retry, dueAt: T0 + 1_800_000, delaySeconds: 900 }]);
     expect(queues.enqueued).toEqual([]);
   });
 
@@ -24,7 +25,7 @@ describe('handleRetryMessage', () => {
     const { deps, queues, clock } = setup();
     clock.set(T0 + 1_800_000 - 1500);
     await handleRetryMessage(deps, JSON.stringify(retry));
-    expect(queues.delayed).toEqual([{ message: retry, delaySeconds: 2 }]);
+    expect(queues.delayed).toEqual([{ message: retry, dueAt: T0 + 1_800_000, delaySeconds: 2 }]);
   });
 
   it('releases a due attempt into the FIFO queue without dueAt', async () => {
@@ -61,8 +62,10 @@ describe('handleRetryMessage', () => {
 });
 
 describe('deduplicationId', () => {
-  it('is one per delivery attempt', () => {
-    expect(deduplicationId(retry)).toBe('dlv_1-2');
-    expect(deduplicationId({ ...retry, attempt: 3 })).toBe('dlv_1-3');
+  it('is one per delivery, round and attempt', () => {
+    expect(deduplicationId(retry)).toBe(`${delivery.id}-0-2`);
+    expect(deduplicationId({ ...retry, attempt: 3 })).toBe(`${delivery.id}-0-3`);
+    // A recover starts a new round: its attempts are never taken for copies of the first round's.
+    expect(deduplicationId({ ...retry, round: 1 })).toBe(`${delivery.id}-1-2`);
   });
 });

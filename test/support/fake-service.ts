@@ -1,0 +1,189 @@
+/** A fake HTTP sender, recording log and telemetry, test settings, and a `Service` made of fakes. */
+import { DEFAULT_CATALOG, EventCatalog } from '../../lambdas/domain/catalog';
+import { cachedEndpoints } from '../../lambdas/domain/endpoint-cache';
+import type { HttpOutcome, HttpSender } from '../../lambdas/domain/ports';
+import type { ServiceSettings } from '../../lambdas/domain/settings';
+import type { Log } from '../../lambdas/observability';
+import type { Service } from '../../lambdas/service';
+import { FakeClock } from './fake-base';
+import { FakeQueues } from './fake-queues';
+import { FakeStore } from './fake-store';
+
+/** One `post` as the fake received it. */
+export interface HttpCall {
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+  readonly timeoutMs: number;
+}
+
+/** Decides the outcome of a call; `index` is 0 for the first call the fake received. */
+export type HttpScript = (call: HttpCall, index: number) => HttpOutcome | Promise<HttpOutcome>;
+
+/** A response outcome with `status` (and optionally a body and a `Retry-After` value). */
+export function httpStatus(
+  status: number,
+  options: { body?: string; retryAfter?: string } = {},
+): HttpOutcome {
+  return {
+    kind: 'response',
+    response: {
+      status,
+      body: options.body ?? '',
+      ...(options.retryAfter !== undefined ? { retryAfter: options.retryAfter } : {}),
+    },
+  };
+}
+
+/** A transport failure outcome (no response). */
+export function httpError(
+  errorClass: Extract<HttpOutcome, { kind: 'error' }>['errorClass'],
+  message = `${errorClass} error`,
+): HttpOutcome {
+  return { kind: 'error', errorClass, message };
+}
+
+/**
+ * HttpSender that records calls and answers from a script: a function of the call, or a list of outcomes
+ * used one per call (running out throws, so an unexpected extra call fails the test). Answers 200 to
+ * everything when given nothing.
+ */
+export class FakeHttp implements HttpSender {
+  readonly calls: HttpCall[] = [];
+  private script: HttpScript;
+
+  constructor(script: HttpScript | readonly HttpOutcome[] = () => httpStatus(200)) {
+    this.script = FakeHttp.toScript(script);
+  }
+
+  /** Replaces the script; recorded calls are kept. */
+  respond(script: HttpScript | readonly HttpOutcome[]): void {
+    this.script = FakeHttp.toScript(script);
+  }
+
+  async post(
+    url: string,
+    headers: Record<string, string>,
+    body: string,
+    timeoutMs: number,
+  ): Promise<HttpOutcome> {
+    const call: HttpCall = { url, headers: { ...headers }, body, timeoutMs };
+    this.calls.push(call);
+    return this.script(call, this.calls.length - 1);
+  }
+
+  private static toScript(script: HttpScript | readonly HttpOutcome[]): HttpScript {
+    if (typeof script === 'function') return script;
+    const queue = [...script];
+    return (call, index) => {
+      const next = queue.shift();
+      if (!next) throw new Error(`FakeHttp: no scripted outcome left for call ${index + 1} (${call.url})`);
+      return next;
+    };
+  }
+}
+
+/**
+ * ServiceSettings for tests: brand YumKiosk, the default catalog, a short retry schedule of 1 s, 2 s, 3 s
+ * without jitter (four attempts in all), a 10 s timeout and a 15 min sweep grace (the config default).
+ */
+export function testSettings(overrides: Partial<ServiceSettings> = {}): ServiceSettings {
+  return {
+    brand: 'YumKiosk',
+    deliveryTimeoutMs: 10_000,
+    retry: { delaysMs: [1000, 2000, 3000], jitter: 0 },
+    sweepGraceMs: 15 * 60_000,
+    retentionDays: 30,
+    catalog: new EventCatalog(DEFAULT_CATALOG),
+    maxEndpointsPerTenant: 50,
+    endpointCacheTtlMs: 0, // no endpoint cache unless a test asks for one
+    allowInsecureTargets: false,
+    ...overrides,
+  };
+}
+
+export interface LogEntry {
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  readonly message: string;
+  readonly extra?: Record<string, unknown>;
+}
+
+/** A Log that keeps its records in `entries` and prints nothing. */
+export class RecordingLog implements Log {
+  readonly entries: LogEntry[] = [];
+  debug = (message: string, extra?: Record<string, unknown>) => this.write('debug', message, extra);
+  info = (message: string, extra?: Record<string, unknown>) => this.write('info', message, extra);
+  warn = (message: string, extra?: Record<string, unknown>) => this.write('warn', message, extra);
+  error = (message: string, extra?: Record<string, unknown>) => this.write('error', message, extra);
+
+  private write(level: LogEntry['level'], message: string, extra?: Record<string, unknown>): void {
+    this.entries.push({ level, message, ...(extra ? { extra } : {}) });
+  }
+}
+
+/** One metric recorded by RecordingTelemetry. */
+export interface MetricEntry {
+  readonly name: string;
+  readonly unit: 'count' | 'milliseconds';
+  readonly value: number;
+}
+
+/** Telemetry (`lambdas/observability.ts`) that keeps its metrics in `metrics` and counts flushes. */
+export class RecordingTelemetry {
+  readonly metrics: MetricEntry[] = [];
+  flushes = 0;
+  count = (name: string, value = 1) => {
+    this.metrics.push({ name, unit: 'count', value });
+  };
+  milliseconds = (name: string, value: number) => {
+    this.metrics.push({ name, unit: 'milliseconds', value });
+  };
+  flush = () => {
+    this.flushes++;
+  };
+}
+
+/** A `Service` (`lambdas/service.ts`) made of fakes, typed so tests can reach the fakes' helpers. */
+export interface FakeService extends Service {
+  readonly store: FakeStore;
+  readonly queues: FakeQueues;
+  readonly http: FakeHttp;
+  readonly clock: FakeClock;
+  readonly log: RecordingLog;
+  readonly telemetry: RecordingTelemetry;
+}
+
+/**
+ * Everything a handler needs, built from fresh fakes sharing one FakeClock. The delivery path reads
+ * endpoints as `buildService` wires it (eventually consistent, through `cachedEndpoints`), but with no
+ * cache unless `settings.endpointCacheTtlMs` asks for one: a FakeClock that never moves would otherwise
+ * keep an entry for the whole test.
+ */
+export function fakeService(
+  options: {
+    settings?: Partial<ServiceSettings>;
+    http?: HttpScript | readonly HttpOutcome[];
+    clock?: FakeClock;
+  } = {},
+): FakeService {
+  const clock = options.clock ?? new FakeClock();
+  const settings = testSettings(options.settings);
+  const store = new FakeStore(clock, { retentionDays: settings.retentionDays });
+  return {
+    store,
+    endpoints: cachedEndpoints(
+      (tenantId, endpointId) => store.getEndpoint(tenantId, endpointId, { consistent: false }),
+      clock,
+      settings.endpointCacheTtlMs ?? 0,
+    ),
+    queues: new FakeQueues(clock),
+    http: options.http ? new FakeHttp(options.http) : new FakeHttp(),
+    clock,
+    settings,
+    log: new RecordingLog(),
+    telemetry: new RecordingTelemetry(),
+    queueDepths: async () => ({}),
+    resolveHost: async () => ['93.184.216.34'],
+    checkResolved: () => undefined,
+  };
+}
