@@ -281,12 +281,16 @@ describe('SQS model: visibility, retention, standard queues', () => {
 
 describe('SQS model under the real adapter and the event source', () => {
   const message: DeliveryMessage = {
-    v: 1,
+    v: 2,
     deliveryId: 'dlv_1',
     tenantId: 't',
     eventId: 'evt_1',
+    eventType: 'order.created',
     endpointId: 'ep_1',
+    createdAt: '2026-12-01T00:00:00.000Z',
     attempt: 1,
+    attemptOffset: 0,
+    round: 0,
     ordering: 'sequential',
   };
 
@@ -300,13 +304,13 @@ describe('SQS model under the real adapter and the event source', () => {
     });
     await queues.enqueue([message, message, { ...message, attempt: 2 }]);
     expect(sqs.contents('q.fifo').map((m) => [m.groupId, m.dedupId])).toEqual([
-      ['ep_1', 'dlv_1-1'],
-      ['ep_1', 'dlv_1-2'],
+      ['ep_1', 'dlv_1-0-1'],
+      ['ep_1', 'dlv_1-0-2'],
     ]);
-    await queues.delay(message, 900);
-    await expect(queues.delay(message, 901)).rejects.toThrow(RangeError);
+    // The adapter plans hops itself: a due time an hour away is a 900 s timer, which the model accepts.
+    await queues.delay({ ...message, dueAt: Date.now() + 3_600_000 });
     const [received] = await receive(sqs);
-    await queues.hold(received!.ReceiptHandle!, 43_200);
+    await queues.holdUntil(received!.ReceiptHandle!, Date.now() + 43_200_000);
     await queues.deadLetter(message, 'gave up after 6 attempts');
     expect(JSON.parse(sqs.contents('dlq.fifo')[0]!.body)).toMatchObject({
       reason: 'gave up after 6 attempts',

@@ -192,7 +192,9 @@ export class World {
         deliveryQueueUrl: config.deliveryQueueUrl,
         deliveryDlqUrl: config.deliveryDlqUrl,
         retryQueueUrl: config.retryQueueUrl,
+        now: () => this.clock.now(),
       }),
+      endpoints: (tenantId: string, endpointId: string) => this.store.getEndpoint(tenantId, endpointId),
       http: this.receiver,
       clock: this.clock,
       settings,
@@ -239,7 +241,7 @@ export class World {
       createdAt: at,
       updatedAt: at,
     };
-    await this.store.putEndpoint(endpoint);
+    await this.store.createEndpoint(endpoint, 500);
     this.endpoints.set(id, endpoint);
     this.receiver.script(endpoint.url, availability);
   }

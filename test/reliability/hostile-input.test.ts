@@ -219,8 +219,8 @@ const SPECS: Record<string, RouteSpec> = {
     body: 'ignored',
     tenantQuery: true,
     idKind: 'endpoint',
-    success: [200],
-    errors: [404, 422],
+    success: [202],
+    errors: [404, 409, 422],
   },
   recoverEndpoint: {
     body: 'required',
