@@ -390,6 +390,12 @@ function account(ledger: Ledger, route: Route, sent: Sent, answer: Answer): void
     case 'replayDelivery':
       ledger.deliveries.add(field<string>(answer, 'id'));
       return;
+    case 'testEndpoint': {
+      const tenantId = new URLSearchParams(sent.path.split('?')[1]).get('tenantId');
+      note(ledger, `EV#${tenantId}#${field<string>(answer, 'eventId')}|EV`, 1);
+      ledger.deliveries.add(field<string>(answer, 'deliveryId'));
+      return;
+    }
     case 'deleteEndpoint': {
       const id = decodeURIComponent(sent.path.split('?')[0]!.split('/').pop()!);
       note(ledger, `T#${new URLSearchParams(sent.path.split('?')[1]).get('tenantId')}|EP#${id}`, -1);
