@@ -81,9 +81,19 @@ const customHeaders = z
       Object.entries(h).reduce((n, [k, v]) => n + Buffer.byteLength(k + v, 'utf8'), 0) <=
       MAX_CUSTOM_HEADER_BYTES,
     `names and values must be at most ${MAX_CUSTOM_HEADER_BYTES} bytes in all`,
+  )
+  .describe(
+    'Extra request headers sent with every delivery (at most 20, 4 KB in all). Refused: Host, Content-Length, ' +
+      "Content-Type, User-Agent, the service's signature/event/delivery headers, webhook-*, X-Amz*. Values of " +
+      'Authorization, *-Key, *-Token, *-Secret are masked in reads and in the deliveries log.',
   );
 /** A content pattern; checked in detail (with the failing part named) by filter.ts `parseFilter`. */
-const filterPattern = z.unknown();
+const filterPattern = z
+  .unknown()
+  .describe(
+    'EventBridge-style content pattern over the event data (exact values, prefix, suffix, numeric, exists, ' +
+      'anything-but; see docs/api.md). Only events whose data match are delivered to the endpoint. PATCH null removes it.',
+  );
 
 export const CreateEndpointSchema = z.strictObject({
   tenantId: callerId,

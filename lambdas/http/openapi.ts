@@ -36,9 +36,15 @@ const OPERATIONS: Record<
     tenantQuery: true,
     query: ['limit', 'cursor'],
   },
-  getEndpoint: { summary: 'Read an endpoint (never its secret)', status: 200, tenantQuery: true },
+  getEndpoint: {
+    summary:
+      'Read an endpoint (never its secret): headers (secret-looking values masked), filter, and, when disabled, disabledAt and disabledReason (e.g. after a 410 Gone)',
+    status: 200,
+    tenantQuery: true,
+  },
   updateEndpoint: {
-    summary: 'Change url, events, description, status or ordering',
+    summary:
+      'Change url, events, description, status, ordering, headers or filter; status enabled clears disabledAt and disabledReason',
     body: UpdateEndpointSchema,
     status: 200,
     tenantQuery: true,
