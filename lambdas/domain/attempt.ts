@@ -1,3 +1,4 @@
+import { maskSecretHeaders } from './custom-headers';
 import type { Attempt, Endpoint } from './model';
 import type { Clock, HttpOutcome, HttpSender } from './ports';
 import { deliveryHeaders, redactSignature } from './request';
@@ -40,13 +41,13 @@ export interface AttemptResult {
 
 /**
  * One attempt: sign the envelope for the endpoint's current secrets, POST it, and describe what happened
- * as the deliveries log records it (headers as sent, signatures masked). The delivery path and nothing
+ * as the deliveries log records it (headers as sent, signatures and secret-looking custom values masked). The delivery path and nothing
  * else sends requests to receivers.
  */
 export async function makeAttempt(
   deps: AttemptDeps,
   input: {
-    readonly endpoint: Pick<Endpoint, 'url' | 'secrets'>;
+    readonly endpoint: Pick<Endpoint, 'url' | 'secrets' | 'headers'>;
     readonly deliveryId: string;
     readonly eventType: string;
     readonly body: string;
@@ -63,6 +64,7 @@ export async function makeAttempt(
     deliveryId: input.deliveryId,
     secrets: input.endpoint.secrets,
     now: started,
+    custom: input.endpoint.headers,
   });
   const outcome = await http.post(input.endpoint.url, headers, input.body, settings.deliveryTimeoutMs);
   const finished = clock.now();
@@ -70,7 +72,7 @@ export async function makeAttempt(
     number: input.number,
     startedAt: new Date(started).toISOString(),
     durationMs: finished - started,
-    requestHeaders: redactSignature(headers, settings.brand),
+    requestHeaders: redactSignature(maskSecretHeaders(headers), settings.brand),
     ...(outcome.kind === 'response'
       ? {
           responseStatus: outcome.response.status,

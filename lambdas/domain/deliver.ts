@@ -1,9 +1,18 @@
 import { type AttemptResult, isSuccess, makeAttempt } from './attempt';
 import type { EndpointLookup } from './endpoint-cache';
+import { disableEndpoint, GONE_REASON } from './endpoint-health';
 import type { RecordOutcome } from './fifo-batch';
 import { parseDeliveryMessage, refOf } from './messages';
 import type { Attempt, DeliveryMessage, DeliveryRef, Endpoint } from './model';
-import type { AttemptRecord, Clock, DeliveryQueues, DeliveryStore, EventStore, HttpSender } from './ports';
+import type {
+  AttemptRecord,
+  Clock,
+  DeliveryQueues,
+  DeliveryStore,
+  EndpointStore,
+  EventStore,
+  HttpSender,
+} from './ports';
 import { parseRetryAfter, retryDelayMs } from './retry-policy';
 import type { ServiceSettings } from './settings';
 
@@ -11,7 +20,8 @@ export { isSuccess } from './attempt';
 
 export interface DelivererDeps {
   readonly store: Pick<DeliveryStore, 'recordAttempt' | 'failDelivery' | 'getDeliveryState'> &
-    Pick<EventStore, 'getEvent'>;
+    Pick<EventStore, 'getEvent'> &
+    Pick<EndpointStore, 'getEndpoint' | 'updateEndpoint'>;
   /** The endpoint as the delivery path sees it (cached for a few seconds: `cachedEndpoints`). */
   readonly endpoints: EndpointLookup;
   readonly queues: DeliveryQueues;
@@ -136,10 +146,15 @@ async function settle(
     return 'ack';
   }
 
+  // Standard Webhooks: 410 Gone means "stop": the endpoint is disabled at once and nothing is retried.
+  // Disabled first, so a crash before the record can only repeat the attempt, never leave it enabled.
+  const gone = outcome.kind === 'response' && outcome.response.status === 410;
+  if (gone) await disableEndpoint(deps, ref.tenantId, ref.endpointId, GONE_REASON);
+
   // A target that resolves to a private address will not fix itself: its owner must change it.
   const blocked = outcome.kind === 'error' && outcome.errorClass === 'blocked_target';
   const delayMs =
-    blocked || message.noRetry
+    blocked || gone || message.noRetry
       ? undefined
       : retryDelayMs(settings.retry, number - offset, {
           ...(outcome.kind === 'response' &&
@@ -152,9 +167,11 @@ async function settle(
   if (delayMs === undefined) {
     const reason = blocked
       ? `target blocked: ${(outcome as { message: string }).message}`
-      : message.noRetry
-        ? 'test ping failed (pings are not retried)'
-        : `gave up after ${number - offset} attempts`;
+      : gone
+        ? GONE_REASON
+        : message.noRetry
+          ? 'test ping failed (pings are not retried)'
+          : `gave up after ${number - offset} attempts`;
     // A failed test ping is only recorded: it is not a delivery anyone waits for, nor a page for on-call.
     if (!message.noRetry) await queues.deadLetter(message, reason);
     if (

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { checkCustomHeaders, maskSecretHeaders } from './custom-headers';
 import { serializeEnvelope } from './envelope';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
+import { parseFilter } from './filter';
 import { newId } from './ids';
 import { nextAttemptMessage } from './messages';
 import { type Endpoint, newDelivery, type SigningSecret, type StoredEvent } from './model';
@@ -24,8 +26,21 @@ export type EndpointView = Omit<Endpoint, 'secrets'>;
 
 export function endpointView(endpoint: Endpoint): EndpointView {
   const { secrets: _secrets, ...view } = endpoint;
-  return view;
+  return view.headers ? { ...view, headers: maskSecretHeaders(view.headers) } : view;
 }
+
+/** Custom headers and filter as given (checked); `{}` and `null` remove them. */
+function extras(settings: ServiceSettings, input: { headers?: Record<string, string>; filter?: unknown }) {
+  return {
+    ...(input.headers !== undefined && Object.keys(input.headers).length > 0
+      ? { headers: checkCustomHeaders(input.headers, settings) }
+      : {}),
+    ...(input.filter !== undefined && input.filter !== null ? { filter: parseFilter(input.filter) } : {}),
+  };
+}
+
+/** The reason recorded when an owner disables an endpoint through the API. */
+export const DISABLED_BY_API = 'disabled through the API';
 
 /** `whsec_` + base64 of 32 random bytes. */
 export function generateSecret(): string {
@@ -81,6 +96,7 @@ export async function createEndpoint(
     description: input.description ?? '',
     status: 'enabled',
     ordering: input.ordering ?? 'sequential',
+    ...extras(settings, input),
     secrets: [{ secret }],
     createdAt: at,
     updatedAt: at,
@@ -126,8 +142,23 @@ export async function updateEndpoint(
   input: UpdateEndpointInput,
 ): Promise<EndpointView> {
   const current = await mustGet(deps.store, tenantId, id);
+  const { headers: _h, filter: _f, disabledAt: _a, disabledReason: _r, ...rest } = current;
+  const keep = {
+    ...(input.headers === undefined && current.headers ? { headers: current.headers } : {}),
+    ...(input.filter === undefined && current.filter ? { filter: current.filter } : {}),
+  };
+  const status = input.status ?? current.status;
+  const disabled =
+    status === 'enabled'
+      ? {}
+      : current.status === 'disabled' && current.disabledAt
+        ? { disabledAt: current.disabledAt, disabledReason: current.disabledReason ?? DISABLED_BY_API }
+        : { disabledAt: new Date(deps.clock.now()).toISOString(), disabledReason: DISABLED_BY_API };
   const next: Endpoint = {
-    ...current,
+    ...rest,
+    ...keep,
+    ...extras(deps.settings, input),
+    ...disabled,
     ...(input.url !== undefined ? { url: await checkTarget(deps, input.url) } : {}),
     ...(input.events !== undefined ? { events: checkEventTypes(deps.settings, input.events) } : {}),
     ...(input.description !== undefined ? { description: input.description } : {}),

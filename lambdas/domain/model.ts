@@ -1,4 +1,5 @@
 /** The records the service keeps, independent of how they are stored. */
+import type { FilterPattern } from './filter';
 import { newDeliveryId } from './ids';
 
 export type EndpointStatus = 'enabled' | 'disabled';
@@ -25,6 +26,13 @@ export interface Endpoint {
   readonly secrets: readonly SigningSecret[];
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** Extra request headers sent with every delivery (names checked: none of ours). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Content pattern over the event's `data` that must match for the endpoint to get it (filter.ts). */
+  readonly filter?: FilterPattern;
+  /** When and why the endpoint was disabled (a 410 from the receiver, or the API); absent while enabled. */
+  readonly disabledAt?: string;
+  readonly disabledReason?: string;
 }
 
 export interface StoredEvent {

@@ -93,7 +93,7 @@ export function prepareEvent(
       `the event envelope would be ${size} bytes once serialized; at most ${MAX_ENVELOPE_BYTES} are allowed`,
     );
   }
-  const endpoints = selectEndpoints(tenantEndpoints, input.type);
+  const endpoints = selectEndpoints(tenantEndpoints, input.type, input.data);
   const deliveries = endpoints.map((endpoint) =>
     newDelivery({ tenantId: input.tenantId, eventId, eventType: input.type, endpointId: endpoint.id }, now),
   );

@@ -44,10 +44,13 @@ export function deliveryHeaders(input: {
   deliveryId: string;
   secrets: readonly SigningSecret[];
   now: number;
+  /** The endpoint's custom headers (names already checked not to be ours); ours are set after them. */
+  custom?: Readonly<Record<string, string>> | undefined;
 }): Record<string, string> {
   const timestamp = Math.floor(input.now / 1000);
   const secrets = activeSecrets(input.secrets, input.now);
   const common = {
+    ...input.custom,
     'Content-Type': 'application/json',
     [`${input.brand}-Event`]: input.eventType,
     'User-Agent': `${input.brand}-Webhook/1.0`,

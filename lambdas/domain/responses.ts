@@ -16,6 +16,16 @@ export const EndpointViewSchema = z.object({
   description: z.string(),
   status: z.enum(['enabled', 'disabled']),
   ordering: z.enum(['sequential', 'strict']),
+  headers: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe('Sent with every delivery; values of secret-looking names are masked'),
+  filter: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe('EventBridge-style content pattern over the event data'),
+  disabledAt: isoTime.optional(),
+  disabledReason: z.string().optional(),
   createdAt: isoTime,
   updatedAt: isoTime,
 });

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { HEADER_NAME, HEADER_VALUE, MAX_CUSTOM_HEADER_BYTES, MAX_CUSTOM_HEADERS } from './custom-headers';
 
 /** Ids the caller chooses: tenant ids and event ids. Printable, no separators we use in keys. */
 const callerId = z
@@ -60,6 +61,40 @@ const httpUrl = z
   .max(2048, 'must be at most 2048 characters')
   .refine((value) => URL.canParse(value), 'must be an absolute URL');
 
+/** Custom request headers: shape only here; names we own are refused in custom-headers.ts. */
+const customHeaders = z
+  .record(
+    z
+      .string()
+      .regex(
+        HEADER_NAME,
+        "header names may contain only token characters (letters, digits, !#$%&'*+.^_`|~-)",
+      ),
+    z.string().regex(HEADER_VALUE, 'header values must not contain CR, LF or NUL'),
+  )
+  .refine(
+    (h) => Object.keys(h).length <= MAX_CUSTOM_HEADERS,
+    `must have at most ${MAX_CUSTOM_HEADERS} headers`,
+  )
+  .refine(
+    (h) =>
+      Object.entries(h).reduce((n, [k, v]) => n + Buffer.byteLength(k + v, 'utf8'), 0) <=
+      MAX_CUSTOM_HEADER_BYTES,
+    `names and values must be at most ${MAX_CUSTOM_HEADER_BYTES} bytes in all`,
+  )
+  .describe(
+    'Extra request headers sent with every delivery (at most 20, 4 KB in all). Refused: Host, Content-Length, ' +
+      "Content-Type, User-Agent, the service's signature/event/delivery headers, webhook-*, X-Amz*. Values of " +
+      'Authorization, *-Key, *-Token, *-Secret are masked in reads and in the deliveries log.',
+  );
+/** A content pattern; checked in detail (with the failing part named) by filter.ts `parseFilter`. */
+const filterPattern = z
+  .unknown()
+  .describe(
+    'EventBridge-style content pattern over the event data (exact values, prefix, suffix, numeric, exists, ' +
+      'anything-but; see docs/api.md). Only events whose data match are delivered to the endpoint. PATCH null removes it.',
+  );
+
 export const CreateEndpointSchema = z.strictObject({
   tenantId: callerId,
   url: httpUrl,
@@ -69,6 +104,8 @@ export const CreateEndpointSchema = z.strictObject({
     .max(100, 'must list at most 100 event types'),
   description: z.string().max(500, 'must be at most 500 characters').optional(),
   ordering: z.enum(['sequential', 'strict']).optional(),
+  headers: customHeaders.optional(),
+  filter: filterPattern.optional(),
 });
 
 export const TenantQuerySchema = z.object({ tenantId: callerId });
@@ -92,10 +129,14 @@ export const UpdateEndpointSchema = z
     description: z.string().max(500, 'must be at most 500 characters').optional(),
     status: z.enum(['enabled', 'disabled']).optional(),
     ordering: z.enum(['sequential', 'strict']).optional(),
+    /** `{}` removes every custom header. */
+    headers: customHeaders.optional(),
+    /** `null` removes the filter. */
+    filter: filterPattern.optional(),
   })
   .refine(
     (v) => Object.keys(v).length > 0,
-    'must change at least one of url, events, description, status, ordering',
+    'must change at least one of url, events, description, status, ordering, headers, filter',
   );
 export type UpdateEndpointInput = z.infer<typeof UpdateEndpointSchema>;
 

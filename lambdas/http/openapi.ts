@@ -95,7 +95,8 @@ const OPERATIONS: Record<OperationId, OperationSpec> = {
     errors: [404, 422, 503],
   },
   updateEndpoint: {
-    summary: 'Change url, events, description, status or ordering',
+    summary:
+      'Change url, events, description, status, ordering, headers or filter; status enabled clears disabledAt and disabledReason',
     tag: 'endpoints',
     body: UpdateEndpointSchema,
     tenantQuery: true,
