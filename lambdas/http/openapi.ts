@@ -88,7 +88,8 @@ const OPERATIONS: Record<OperationId, OperationSpec> = {
     errors: [422, 503],
   },
   getEndpoint: {
-    summary: 'Read an endpoint (never its secret)',
+    summary:
+      'Read an endpoint (never its secret): headers (secret-looking values masked), filter, and when disabled disabledAt and disabledReason',
     tag: 'endpoints',
     tenantQuery: true,
     success: { 200: { description: 'The endpoint', schema: EndpointViewSchema } },
