@@ -1,4 +1,5 @@
 import { AppError } from './errors';
+import { inParallel } from './in-parallel';
 import type { Endpoint } from './model';
 import {
   accepted,
@@ -98,12 +99,4 @@ export async function publishBatch(
 function failure(error: AppError): BatchItemResult {
   const fields = 'fields' in error ? { fields: (error as { fields: unknown }).fields } : {};
   return { status: error.status, error: { code: error.code, message: error.message, ...fields } };
-}
-
-async function inParallel<T>(items: readonly T[], width: number, run: (item: T) => Promise<unknown>) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await run(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
 }

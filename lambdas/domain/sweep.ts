@@ -1,3 +1,4 @@
+import { inParallel } from './in-parallel';
 import { nextAttemptMessage } from './messages';
 import type { DeliveryMessage, Endpoint } from './model';
 import type { Clock, DeliveryQueues, DeliveryStore, EndpointStore, EventStore } from './ports';
@@ -91,15 +92,3 @@ export async function sweep(
 
 /** Conditional writes the sweeper keeps in flight at once (each is independent of the others). */
 const SWEEP_WRITES_IN_FLIGHT = 16;
-
-async function inParallel<T>(
-  items: readonly T[],
-  width: number,
-  run: (item: T) => Promise<unknown>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await run(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
-}
