@@ -130,6 +130,9 @@ export class OpCounter {
     const stack = client.middlewareStack;
     if (this.attached.has(stack)) return;
     this.attached.add(stack);
+    // Clients built with `cacheMiddleware: true` keep the handlers they resolved before this call; drop them
+    // so the counting middleware takes part in every later send.
+    delete (client as { handlers?: unknown }).handlers;
     if (service === 'dynamodb' && this.options.capacity) {
       stack.add(
         (next: (a: unknown) => Promise<unknown>, context: { commandName?: string }) =>

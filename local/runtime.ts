@@ -103,7 +103,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
     const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
     const dynamo = new DynamoDBClient({ ...clientConfig, endpoint: dynamoEndpoint });
-    const sqs = new SQSClient({ ...clientConfig, endpoint: sqsHandle.endpoint });
+    const sqs = new SQSClient({ ...clientConfig, cacheMiddleware: true, endpoint: sqsHandle.endpoint });
     stoppers.push(async () => {
       dynamo.destroy();
       sqs.destroy();
