@@ -56,6 +56,7 @@ export function pageResponse(settings: PortalSettings): APIGatewayProxyResult {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${brand}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="portal/app.css">
 <script type="module" src="portal/app.js"></script>
 </head>

@@ -245,7 +245,7 @@ export function endpointsView(view: HTMLElement, ctx: Ctx): void {
           h(
             'button',
             { type: 'button', onclick: () => ctx.show('deliveries', { endpointId: ep.id }) },
-            'Deliveries',
+            'View deliveries',
           ),
           h(
             'button',
