@@ -254,17 +254,6 @@ export const SETTINGS = {
     help: 'longest `ttlSeconds` a portal token may be minted with (tokens last 1h by default, 60s at least)',
     example: '8h',
   }),
-  portal: setting({
-    kind: flag(),
-    scope: 'context',
-    default: undefined,
-    defaultText: 'on with the HTTP API',
-    usedBy: [],
-    help:
-      'the tenant portal (token routes with their authorizer, the page); `true` with `apiType=rest` fails ' +
-      'synth: the portal needs the HTTP API',
-    example: false,
-  }),
   apiType: setting({
     kind: oneOf(['http', 'rest'] as const),
     scope: 'context',

@@ -77,12 +77,16 @@ describe.skipIf(!existsSync(CHROMIUM))('portal page in a browser', () => {
     await api.createEndpoint({ tenantId: 'acme', url: `${failing.url}/broken`, events: ['order.created'] });
     await page.getByRole('navigation').getByRole('button', { name: 'Endpoints' }).click();
     await page.locator('[data-endpoint]').nth(1).waitFor();
-    expect(await page.locator('body').innerText()).not.toContain('rival-only');
+    expect(await page.locator('body').textContent()).not.toContain('rival-only');
     // Every control has a label.
     const unlabelled = await page.$$eval(
       'input, select, textarea',
       (els) =>
-        els.filter((e) => !(e as HTMLInputElement).labels?.length && !e.getAttribute('aria-label')).length,
+        els.filter(
+          (e) =>
+            !(e as unknown as { labels?: { length: number } }).labels?.length &&
+            !e.getAttribute('aria-label'),
+        ).length,
     );
     expect(unlabelled).toBe(0);
     await page.screenshot({ path: `${IMG}portal-endpoints.png`, fullPage: true });
@@ -95,8 +99,10 @@ describe.skipIf(!existsSync(CHROMIUM))('portal page in a browser', () => {
     await page.getByText('Add an endpoint').click();
     await page.getByLabel('URL').fill('not a url');
     await page.getByRole('button', { name: 'Add endpoint' }).click();
-    await expect.poll(() => page.locator('[data-error-for="url"]').innerText()).toContain('absolute URL');
-    await expect.poll(() => page.locator('[data-error-for="events"]').innerText()).toContain('at least one');
+    await expect.poll(() => page.locator('[data-error-for="url"]').textContent()).toContain('absolute URL');
+    await expect
+      .poll(() => page.locator('[data-error-for="events"]').textContent())
+      .toContain('at least one');
     await page.close();
   });
 
@@ -120,8 +126,8 @@ describe.skipIf(!existsSync(CHROMIUM))('portal page in a browser', () => {
     await row.getByRole('button').click();
     await page.getByRole('heading', { name: /^Delivery/ }).waitFor();
     expect(await page.locator('.attempt').count()).toBe(1);
-    expect(await page.locator('.detail').innerText()).toContain('HTTP 200');
-    expect(await page.locator('.detail').innerText()).toContain('o-42');
+    expect(await page.locator('.detail').textContent()).toContain('HTTP 200');
+    expect(await page.locator('.detail').textContent()).toContain('o-42');
     await page.screenshot({ path: `${IMG}portal-delivery.png`, fullPage: true });
     await page.getByRole('button', { name: 'Replay' }).click();
     await page.getByText(/Replay queued as dlv_/).waitFor();
@@ -151,12 +157,12 @@ describe.skipIf(!existsSync(CHROMIUM))('portal page in a browser', () => {
     await row.getByRole('button').click();
     await page.getByRole('heading', { name: /^Delivery/ }).waitFor();
     expect(await page.locator('.attempt').count()).toBe(3);
-    const text = await page.locator('.detail').innerText();
+    const text = await page.locator('.detail').textContent();
     expect(text).toContain('HTTP 500');
     expect(text).toContain('kitchen printer on fire');
     expect(text).not.toMatch(/v1=[0-9a-f]{16}/);
     // Phone width: nothing wider than the screen.
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await page.close();
   });
 
