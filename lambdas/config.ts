@@ -9,7 +9,7 @@ import { EventCatalog } from './domain/catalog';
 import { ConfigError } from './domain/errors';
 import type { ServiceSettings } from './domain/settings';
 import { resolveSettings, settingsFromEnv } from './settings/resolve';
-import { ENV } from './settings/resources';
+import { ENV, PORTAL_KEY_ENV } from './settings/resources';
 import type { Settings } from './settings/schema';
 
 const NamesSchema = z.object({
@@ -19,6 +19,8 @@ const NamesSchema = z.object({
   [ENV.retryQueueUrl]: z.string().min(1),
   /** Only read by the health route, which reports every queue. */
   [ENV.retryDlqUrl]: z.string().min(1).optional(),
+  /** The portal's KMS HMAC key (api function only); no portal without it. */
+  [PORTAL_KEY_ENV]: z.string().min(1).optional(),
   AWS_REGION: z.string().default('us-east-1'),
   /** Local runtime only: where the emulators listen. */
   AWS_ENDPOINT_URL_DYNAMODB: z.string().optional(),
@@ -31,6 +33,7 @@ export interface AppConfig {
   readonly deliveryDlqUrl: string;
   readonly retryQueueUrl: string;
   readonly retryDlqUrl?: string;
+  readonly portalKeyId?: string;
   readonly region: string;
   readonly dynamoEndpoint?: string;
   readonly sqsEndpoint?: string;
@@ -51,6 +54,12 @@ export function serviceSettings(s: Settings): ServiceSettings {
     maxEndpointsPerTenant: s.maxEndpointsPerTenant,
     endpointCacheTtlMs: s.endpointCacheTtl,
     allowInsecureTargets: s.allowInsecureTargets,
+    portal: {
+      frameAncestors: s.portalFrameAncestors,
+      brandName: s.portalBrandName,
+      accentColor: s.portalAccentColor,
+      tokenMaxTtlSeconds: Math.floor(s.portalTokenMaxTtl / 1000),
+    },
   };
 }
 
@@ -80,6 +89,7 @@ export function loadConfig(
     deliveryDlqUrl: e[ENV.deliveryDlqUrl] as string,
     retryQueueUrl: e[ENV.retryQueueUrl] as string,
     ...(e[ENV.retryDlqUrl] ? { retryDlqUrl: e[ENV.retryDlqUrl] as string } : {}),
+    ...(e[PORTAL_KEY_ENV] ? { portalKeyId: e[PORTAL_KEY_ENV] as string } : {}),
     region: e.AWS_REGION,
     ...(e.AWS_ENDPOINT_URL_DYNAMODB ? { dynamoEndpoint: e.AWS_ENDPOINT_URL_DYNAMODB } : {}),
     ...(e.AWS_ENDPOINT_URL_SQS ? { sqsEndpoint: e.AWS_ENDPOINT_URL_SQS } : {}),

@@ -3,9 +3,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createDynamoStore } from './adapters/dynamo-store';
 import { createHttpSender } from './adapters/http-sender';
+import { bundledPortalAssets, kmsDerivedKey } from './adapters/portal-key';
 import { queueDepths, SqsQueues } from './adapters/sqs-queues';
 import type { AppConfig } from './config';
 import { cachedEndpoints, type EndpointLookup } from './domain/endpoint-cache';
+import { makePortalTokens } from './domain/portal-token';
 import type { Clock, DeliveryQueues, HttpSender, WebhookStore } from './domain/ports';
 import type { ServiceSettings } from './domain/settings';
 import { checkResolvedAddresses } from './domain/target-safety';
@@ -17,6 +19,7 @@ import {
   noTelemetry,
   type Telemetry,
 } from './observability';
+import type { Portal, PortalAssets } from './portal/page';
 
 /** Everything a handler needs, built once per process (cold start) and passed in. */
 export interface Service {
@@ -32,6 +35,8 @@ export interface Service {
   readonly queueDepths: () => ReturnType<typeof queueDepths>;
   readonly resolveHost: (hostname: string) => Promise<string[]>;
   readonly checkResolved: (addresses: readonly string[]) => string | undefined;
+  /** The tenant portal (tokens, page); absent when the deployment has no portal key. */
+  readonly portal?: Portal;
 }
 
 export interface ServiceOverrides {
@@ -39,6 +44,10 @@ export interface ServiceOverrides {
   readonly clock?: Clock;
   readonly log?: Log;
   readonly telemetry?: Telemetry;
+  /** The portal's token key (the local runtime's key file); on AWS it is derived from PORTAL_KEY_ID. */
+  readonly portalKey?: () => Promise<Uint8Array>;
+  /** The page's assets (the local runtime builds them); on AWS they are bundled with the function. */
+  readonly portalAssets?: PortalAssets;
 }
 
 /** True inside AWS Lambda (not in the local runtime or tests). */
@@ -109,6 +118,20 @@ export function buildService(
         () => [],
       ),
     checkResolved: checkResolvedAddresses,
+    ...portalOf(config, clock, overrides),
+  };
+}
+
+function portalOf(config: AppConfig, clock: Clock, overrides: ServiceOverrides): { portal?: Portal } {
+  const key = overrides.portalKey ?? (config.portalKeyId ? kmsDerivedKey(config.portalKeyId) : undefined);
+  const settings = config.settings.portal;
+  if (!key || !settings) return {};
+  return {
+    portal: {
+      tokens: makePortalTokens({ key, clock, maxTtlSeconds: settings.tokenMaxTtlSeconds }),
+      assets: overrides.portalAssets ?? bundledPortalAssets(),
+      settings,
+    },
   };
 }
 

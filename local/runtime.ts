@@ -26,6 +26,7 @@ import {
   startSqs,
 } from './emulators';
 import { type Poller, startPoller } from './poller';
+import { localPortalAssets, localPortalKey } from './portal';
 import { createQueues, createTable, type LocalQueues } from './provision';
 
 export interface RuntimeOptions {
@@ -136,6 +137,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     );
     const service = buildService(config, {
       log,
+      portalKey: localPortalKey(options.dataDir),
+      portalAssets: localPortalAssets(),
       ...(options.http ? { http: options.http } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
     });

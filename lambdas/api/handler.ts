@@ -37,8 +37,9 @@ import {
 import { parseWith } from '../domain/validate';
 import { httpErrors, isResourceId, json, queryParam, readJsonBody } from '../http/api';
 import { buildOpenApiDocument } from '../http/openapi';
-import { matchRoute, type OperationOf } from '../http/routes';
+import { matchRoute, type OperationOf, PORTAL_ROUTES } from '../http/routes';
 import { buildLambdaService, lazy, type Service } from '../service';
+import { createPortalToken, runPortalRoute } from './portal';
 
 type Operation = (event: APIGatewayProxyEvent, id: string) => Promise<APIGatewayProxyResult>;
 
@@ -138,11 +139,19 @@ export function makeApiHandler(service: Service) {
       openapi ??= buildOpenApiDocument();
       return json(200, openapi);
     },
+    createPortalToken: async (event) => createPortalToken(service.portal, event),
   };
 
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(httpErrors(service.log))
     .handler(async (event) => {
+      const portal = matchRoute(event.httpMethod, event.path, PORTAL_ROUTES);
+      if (portal.kind === 'route') {
+        const id = portal.pathParameters.id;
+        if (id !== undefined && !isResourceId(id)) throw new NotFoundError('no such resource');
+        return runPortalRoute(service.portal, portal.route, event, id ?? '', operations);
+      }
+      if (portal.kind === 'method_not_allowed') throw new MethodNotAllowedError(portal.allow);
       const match = matchRoute(event.httpMethod, event.path);
       if (match.kind === 'not_found') throw new NotFoundError(`no route for ${event.path}`);
       if (match.kind === 'method_not_allowed') throw new MethodNotAllowedError(match.allow);

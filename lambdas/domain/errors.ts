@@ -92,3 +92,17 @@ export class ConfigError extends Error {
 export class PoisonMessageError extends Error {
   override readonly name = 'PoisonMessageError';
 }
+
+/** No credentials, or they do not hold (a portal token missing, expired, altered or of another service). */
+export class UnauthorizedError extends AppError {
+  override readonly name = 'UnauthorizedError';
+  readonly status = 401;
+  readonly code = 'unauthorized';
+}
+
+/** Valid credentials that do not reach what was asked (a tenant token naming another tenant). */
+export class ForbiddenError extends AppError {
+  override readonly name = 'ForbiddenError';
+  readonly status = 403;
+  readonly code = 'forbidden';
+}

@@ -167,3 +167,19 @@ type ReadonlyDeep<T> = T extends (infer U)[]
 export function shape<S extends z.ZodType>(schema: S, value: ReadonlyDeep<z.input<S>>): z.output<S> {
   return schema.parse(value);
 }
+
+export const PortalTokenSchema = z.object({
+  token: z.string().describe('Send as Authorization: Bearer <token> to /portal/v1/...'),
+  url: z
+    .string()
+    .describe('The portal page, signed in with this token (in the fragment, never sent to a server)'),
+  expiresAt: isoTime,
+  tenantId: z.string().describe('The tenant it acts for, or * (operator: every tenant)'),
+});
+
+export const PortalSessionSchema = z.object({
+  tenantId: z.string().describe('The token tenant, or * for an operator token'),
+  operator: z.boolean(),
+  expiresAt: isoTime,
+  brandName: z.string(),
+});

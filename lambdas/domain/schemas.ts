@@ -188,3 +188,14 @@ export const ListDeliveriesQuerySchema = z
     message: 'give endpointId, eventId, or status (pending or failed) to list a whole tenant',
     path: ['status'],
   });
+
+/** `POST /v1/portal-tokens`: a tenant's token, or `"*"` for the operator's (every tenant). */
+export const CreatePortalTokenSchema = z.strictObject({
+  tenantId: z.union([z.literal('*'), callerId]),
+  ttlSeconds: z
+    .number()
+    .int('must be a whole number of seconds')
+    .min(60, 'must be at least 60')
+    .max(86_400, 'must be at most 86400 (24 hours)')
+    .optional(),
+});

@@ -22,4 +22,15 @@ export interface ServiceSettings {
   readonly endpointCacheTtlMs: number;
   /** Lets endpoints use http:// and private addresses (local development only). */
   readonly allowInsecureTargets: boolean;
+  /** The tenant portal's page and tokens. */
+  readonly portal?: PortalSettings;
+}
+
+export interface PortalSettings {
+  /** CSP `frame-ancestors` sources. */
+  readonly frameAncestors: string;
+  readonly brandName: string;
+  /** `#rrggbb` */
+  readonly accentColor: string;
+  readonly tokenMaxTtlSeconds: number;
 }

@@ -8,6 +8,8 @@ import {
   EndpointViewSchema,
   EventTypesSchema,
   HealthSchema,
+  PortalSessionSchema,
+  PortalTokenSchema,
   PublishResultSchema,
   RecoverResultSchema,
   ReplayResultSchema,
@@ -16,18 +18,19 @@ import {
 } from '../domain/responses';
 import {
   CreateEndpointWithSecretSchema,
+  CreatePortalTokenSchema,
   PublishEventSchema,
   RecoverSchema,
   RotateSecretSchema,
   UpdateEndpointSchema,
 } from '../domain/schemas';
-import { type OperationId, ROUTES } from './routes';
+import { type OperationId, PORTAL_ROUTES, ROUTES } from './routes';
 
-type ErrorStatus = 400 | 404 | 409 | 413 | 415 | 422 | 503;
+type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 503;
 
 interface OperationSpec {
   readonly summary: string;
-  readonly tag: 'events' | 'endpoints' | 'deliveries' | 'service';
+  readonly tag: 'events' | 'endpoints' | 'deliveries' | 'service' | 'portal';
   /** Request body schema; `optionalBody` when an absent body means `{}`. */
   readonly body?: z.ZodType;
   readonly optionalBody?: boolean;
@@ -170,12 +173,29 @@ const OPERATIONS: Record<OperationId, OperationSpec> = {
     success: { 200: { description: 'OpenAPI 3.1' } },
     errors: [],
   },
+  createPortalToken: {
+    summary: 'Mint a portal token and link for one tenant, or for every tenant with tenantId "*"',
+    tag: 'portal',
+    body: CreatePortalTokenSchema,
+    success: { 201: { description: 'The token and the signed-in portal link', schema: PortalTokenSchema } },
+    errors: [...BODY_ERRORS, 404],
+  },
+};
+
+/** The session route of the portal API (the rest are the owner operations, scoped). */
+const PORTAL_SESSION: OperationSpec = {
+  summary: 'Who the portal token acts for, and until when',
+  tag: 'portal',
+  success: { 200: { description: 'The session', schema: PortalSessionSchema } },
+  errors: [401],
 };
 
 const ERROR_DESCRIPTIONS: Record<ErrorStatus, string> = {
   400: 'The body is missing, not UTF-8, or not JSON',
   404: 'No such resource for this tenant',
   409: 'Conflict with the current state (see the message)',
+  401: 'Portal: the bearer token is missing, expired (open a new link) or not valid',
+  403: 'Portal: a tenant token named another tenant',
   413: 'The body is over 256 KB',
   415: 'The body is not sent as application/json',
   422: 'The body or query breaks the schema; fields names each field at fault',
@@ -251,8 +271,24 @@ export const SERVERS = [
 /** OpenAPI 3.1 for every route in ROUTES: bodies from the request schemas, answers from the response ones. */
 export function buildOpenApiDocument() {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const route of ROUTES) {
-    const op = OPERATIONS[route.operation];
+  const portalRoutes = PORTAL_ROUTES.filter((r) => r.auth === 'token').map((route) => {
+    const owner = 'owner' in route ? OPERATIONS[route.owner] : PORTAL_SESSION;
+    const op: OperationSpec = {
+      ...owner,
+      summary: `Portal: ${owner.summary.charAt(0).toLowerCase()}${owner.summary.slice(1)}`,
+      tenantQuery: false,
+      // The tenant comes from the token; an operator token names it (createEndpoint: in the body).
+      query: [...('owner' in route && owner.tenantQuery ? ['tenantId'] : []), ...(owner.query ?? [])],
+      errors: [...new Set<ErrorStatus>([401, 403, ...owner.errors])],
+    };
+    return { ...route, op, security: [{ portalToken: [] }] };
+  });
+  const ownerRoutes = ROUTES.map((route) => ({
+    ...route,
+    op: OPERATIONS[route.operation],
+    security: undefined,
+  }));
+  for (const { op, security, ...route } of [...ownerRoutes, ...portalRoutes]) {
     const parameters: unknown[] = [];
     for (const match of route.path.matchAll(/\{(\w+)\}/g)) {
       parameters.push({ name: match[1], in: 'path', required: true, schema: { type: 'string' } });
@@ -288,6 +324,7 @@ export function buildOpenApiDocument() {
       operationId: route.operation,
       summary: op.summary,
       tags: [op.tag],
+      ...(security ? { security } : {}),
       ...(parameters.length ? { parameters } : {}),
       ...(op.body
         ? { requestBody: { required: !op.optionalBody, content: jsonContent(jsonSchema(op.body, 'input')) } }
@@ -309,6 +346,12 @@ export function buildOpenApiDocument() {
       { name: 'endpoints', description: 'Receivers, their secrets, tests and recovery' },
       { name: 'deliveries', description: 'The deliveries log and replay' },
       { name: 'service', description: 'Health and this document' },
+      {
+        name: 'portal',
+        description:
+          'Portal tokens (minted on the owner API) and the portal API: the owner operations under /portal/v1, ' +
+          "for the token's tenant (Authorization: Bearer). The page itself is GET /portal.",
+      },
     ],
     security: [{ sigv4: [] }],
     components: {
@@ -318,6 +361,12 @@ export function buildOpenApiDocument() {
           name: 'Authorization',
           in: 'header',
           description: 'AWS Signature Version 4 (API Gateway IAM authorization). Not required locally.',
+        },
+        portalToken: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'A portal token from POST /v1/portal-tokens (HS256, signed by the service).',
         },
       },
     },

@@ -30,6 +30,7 @@ export const ROUTES = [
   { method: 'POST', path: '/v1/deliveries/{id}/replay', fn: 'api', operation: 'replayDelivery' },
   { method: 'GET', path: '/v1/health', fn: 'api', operation: 'health' },
   { method: 'GET', path: '/v1/openapi.json', fn: 'api', operation: 'openapi' },
+  { method: 'POST', path: '/v1/portal-tokens', fn: 'api', operation: 'createPortalToken' },
 ] as const satisfies readonly Route[];
 
 /**
@@ -40,8 +41,53 @@ export type OperationId = (typeof ROUTES)[number]['operation'];
 /** The operations served by one function. */
 export type OperationOf<F extends FunctionName> = Extract<(typeof ROUTES)[number], { fn: F }>['operation'];
 
-export type RouteMatch =
-  | { readonly kind: 'route'; readonly route: Route; readonly pathParameters: Record<string, string> }
+/**
+ * The tenant portal's routes, served by the api function. `token` routes are the owner operation named by
+ * `owner`, scoped to the tenant of the `Authorization: Bearer` portal token (a token authorizer on AWS, and
+ * the function checks it again); `public` routes are the static page and its assets (no credentials: the
+ * page reads its token from the link's fragment, which no server sees).
+ */
+export interface PortalRoute {
+  readonly method: HttpMethod;
+  readonly path: string;
+  readonly operation: string;
+  readonly auth: 'token' | 'public';
+  /** For `token` routes: the owner operation it runs, for the token's tenant. */
+  readonly owner?: OwnerOperation;
+}
+type OwnerOperation = Extract<(typeof ROUTES)[number], { fn: 'api' }>['operation'];
+
+export const PORTAL_ROUTES = [
+  { method: 'GET', path: '/portal', operation: 'portalPage', auth: 'public' },
+  { method: 'GET', path: '/portal/app.js', operation: 'portalScript', auth: 'public' },
+  { method: 'GET', path: '/portal/app.css', operation: 'portalStyles', auth: 'public' },
+  { method: 'GET', path: '/portal/v1/session', operation: 'portalSession', auth: 'token' },
+  ...(
+    [
+      ['GET', '/event-types', 'listEventTypes'],
+      ['POST', '/endpoints', 'createEndpoint'],
+      ['GET', '/endpoints', 'listEndpoints'],
+      ['GET', '/endpoints/{id}', 'getEndpoint'],
+      ['PATCH', '/endpoints/{id}', 'updateEndpoint'],
+      ['DELETE', '/endpoints/{id}', 'deleteEndpoint'],
+      ['POST', '/endpoints/{id}/rotate-secret', 'rotateSecret'],
+      ['POST', '/endpoints/{id}/test', 'testEndpoint'],
+      ['POST', '/endpoints/{id}/recover', 'recoverEndpoint'],
+      ['GET', '/deliveries', 'listDeliveries'],
+      ['GET', '/deliveries/{id}', 'getDelivery'],
+      ['POST', '/deliveries/{id}/replay', 'replayDelivery'],
+    ] as const
+  ).map(([method, path, owner]) => ({
+    method,
+    path: `/portal/v1${path}`,
+    operation: `portal${owner[0]!.toUpperCase()}${owner.slice(1)}`,
+    auth: 'token' as const,
+    owner,
+  })),
+] as const satisfies readonly PortalRoute[];
+
+export type RouteMatch<R = Route> =
+  | { readonly kind: 'route'; readonly route: R; readonly pathParameters: Record<string, string> }
   | { readonly kind: 'not_found' }
   | { readonly kind: 'method_not_allowed'; readonly allow: HttpMethod[] };
 
@@ -66,7 +112,11 @@ function matchPath(template: string, path: string): Record<string, string> | und
 }
 
 /** Finds the route for a request: a match, or why none (404 unknown path, 405 known path). */
-export function matchRoute(method: string, path: string, routes: readonly Route[] = ROUTES): RouteMatch {
+export function matchRoute<R extends Pick<Route, 'method' | 'path'> = Route>(
+  method: string,
+  path: string,
+  routes: readonly R[] = ROUTES as unknown as readonly R[],
+): RouteMatch<R> {
   const allow: HttpMethod[] = [];
   for (const route of routes) {
     const params = matchPath(route.path, path);

@@ -143,6 +143,12 @@ export const ENV = {
   retryDlqUrl: 'RETRY_DLQ_URL',
 } as const;
 
+/** The KMS HMAC key the portal's token key is derived from (api function); unset when the portal is off. */
+export const PORTAL_KEY_ENV = 'PORTAL_KEY_ID';
+
+/** The portal page's script and stylesheet inside the api function's bundle (`/var/task/<name>`). */
+export const PORTAL_BUNDLED_FILES = { script: 'portal-app.js', styles: 'portal-app.css' } as const;
+
 /** Messages Lambda hands the delivery function at once (the FIFO maximum). */
 export const DELIVERY_BATCH_SIZE = 10;
 
