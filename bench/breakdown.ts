@@ -7,14 +7,15 @@
  * CPU per delivery the bench measures (docs/performance.md, "Where the remaining time goes").
  */
 import { fileURLToPath } from 'node:url';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import { makeDeliveryHandler } from '../lambdas/delivery/handler';
 import { makeIngestHandler } from '../lambdas/ingest/handler';
 import { createLog } from '../lambdas/observability';
+import { buildClients } from '../lambdas/service';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamo, startSqs } from '../local/emulators';
+import { createTable } from '../local/provision';
 import { fakeService } from '../test/support/fake-service';
 import { endpointFixture, fifoRecord } from '../test/support/fixtures';
 import { writeIntoDoc } from './report';
@@ -80,27 +81,18 @@ async function sdkRequests(n: number): Promise<[string, number][]> {
   const dynamo = await startDynamo();
   const sqsHandle = await startSqs();
   try {
-    const common = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
-    const client = new DynamoDBClient({ ...common, endpoint: dynamo.endpoint });
-    client.middlewareStack.remove('loggerMiddleware');
+    // The service's own client set-up (cached SQS middleware, no SDK logger), credentials from the
+    // environment as the local runtime gives them.
+    process.env.AWS_ACCESS_KEY_ID ??= LOCAL_CREDENTIALS.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_CREDENTIALS.secretAccessKey;
+    const { dynamo: client, sqs } = buildClients({
+      region: LOCAL_REGION,
+      dynamoEndpoint: dynamo.endpoint,
+      sqsEndpoint: sqsHandle.endpoint,
+    });
     const doc = DynamoDBDocumentClient.from(client);
-    const sqs = new SQSClient({ ...common, endpoint: sqsHandle.endpoint, cacheMiddleware: true });
-    sqs.middlewareStack.remove('loggerMiddleware');
     const TableName = 'breakdown';
-    await client.send(
-      new CreateTableCommand({
-        TableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    await createTable(client, TableName);
     const { QueueUrl } = await sqs.send(
       new CreateQueueCommand({ QueueName: 'breakdown.fifo', Attributes: { FifoQueue: 'true' } }),
     );

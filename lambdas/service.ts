@@ -53,7 +53,7 @@ export interface ServiceOverrides {
 /** True inside AWS Lambda (not in the local runtime or tests). */
 export const IN_LAMBDA = process.env.AWS_LAMBDA_FUNCTION_NAME !== undefined;
 
-export function buildClients(config: AppConfig) {
+export function buildClients(config: Pick<AppConfig, 'region' | 'dynamoEndpoint' | 'sqsEndpoint'>) {
   const common = { region: config.region, maxAttempts: 3 };
   const dynamo = new DynamoDBClient({
     ...common,

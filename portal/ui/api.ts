@@ -1,8 +1,5 @@
 /** The portal API, with the page's token; errors come back in words, with the fields at fault. */
-export interface FieldIssue {
-  readonly field: string;
-  readonly message: string;
-}
+import type { FieldIssue } from './types';
 
 export class ApiError extends Error {
   constructor(

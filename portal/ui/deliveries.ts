@@ -1,38 +1,8 @@
 /** The deliveries log (filters, paging, refreshed while open) and a delivery's detail with Replay. */
 import { api, clearErrors, showError } from './api';
 import { field, h, mount, time } from './dom';
-import type { EndpointView } from './endpoints';
 import type { Ctx } from './main';
-
-interface Summary {
-  readonly id: string;
-  readonly eventId: string;
-  readonly eventType: string;
-  readonly endpointId: string;
-  readonly status: 'pending' | 'succeeded' | 'failed';
-  readonly attemptCount: number;
-  readonly createdAt: string;
-  readonly failureReason?: string;
-  readonly replayOf?: string;
-  readonly lastAttempt?: { readonly responseStatus?: number; readonly errorClass?: string };
-}
-
-interface Attempt {
-  readonly number: number;
-  readonly startedAt: string;
-  readonly durationMs: number;
-  readonly requestHeaders?: Record<string, string>;
-  readonly responseStatus?: number;
-  readonly responseBody?: string;
-  readonly errorClass?: string;
-  readonly errorMessage?: string;
-}
-
-interface Detail extends Summary {
-  readonly attempts: readonly Attempt[];
-  readonly nextAttemptAt?: number;
-  readonly request: { readonly url: string | null; readonly body: string | null };
-}
+import type { Detail, EndpointView, Summary } from './types';
 
 const outcome = (d: Summary) =>
   d.lastAttempt?.responseStatus !== undefined

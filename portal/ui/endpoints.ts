@@ -2,17 +2,7 @@
 import { api, clearErrors, showError } from './api';
 import { field, h, mount, time } from './dom';
 import type { Ctx } from './main';
-
-export interface EndpointView {
-  readonly id: string;
-  readonly url: string;
-  readonly events: readonly string[];
-  readonly description: string;
-  readonly status: 'enabled' | 'disabled';
-  readonly ordering: 'sequential' | 'strict';
-  readonly disabledReason?: string;
-  readonly createdAt: string;
-}
+import type { EndpointView } from './types';
 
 function secretBox(title: string, secret: string): HTMLElement {
   const input = h('input', {

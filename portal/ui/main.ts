@@ -6,18 +6,7 @@ import { api, takeToken, useToken, whenSignedOut } from './api';
 import { deliveriesView } from './deliveries';
 import { h, mount } from './dom';
 import { endpointsView } from './endpoints';
-
-export interface Session {
-  readonly tenantId: string;
-  readonly operator: boolean;
-  readonly expiresAt: string;
-  readonly brandName: string;
-}
-
-export interface EventType {
-  readonly type: string;
-  readonly description: string;
-}
+import type { EventType, Session } from './types';
 
 /** What every view gets: the tenant, the query suffix naming it (operator tokens), and navigation. */
 export interface Ctx {
