@@ -21,8 +21,15 @@ export interface PublishResult {
   readonly body: { id: string; deliveries: { id: string; endpointId: string }[] };
 }
 
-/** The stored envelope may not exceed this (the body limit, after re-serialization). */
-export const MAX_ENVELOPE_BYTES = 256 * 1024;
+/** The request body limit (the HTTP layer enforces it; stated here for the envelope's allowance). */
+const MAX_REQUEST_BYTES = 256 * 1024;
+/**
+ * The stored envelope may not exceed this: the request limit plus room for what the envelope adds and
+ * the request lacks (`id`, up to 128 characters, and `created_at`), so any request under the limit fits
+ * unless its data grows on re-serialization (`1e20` becomes 21 digits). Messages carry bodies only up to
+ * a smaller size, so this bounds the event item (DynamoDB: 400 KB), not a queue message.
+ */
+export const MAX_ENVELOPE_BYTES = MAX_REQUEST_BYTES + 1024;
 
 /**
  * A repeat of an id within this long of the first publish re-sends its messages: SQS drops copies with

@@ -73,7 +73,8 @@ describe('process faults: SIGKILL during publishing and during deliveries, then 
     const deliveredBeforeKill = receiver.requests.length;
     expect(accepted.size).toBeLessThan(EVENTS);
 
-    runtime = await startChildRuntime(env);
+    // A new port: another process on the machine may have taken the old one since the kill.
+    runtime = await startChildRuntime({ ...env, PORT: String(await freePort()) });
     api = apiClient(runtime.url);
     // What a publisher does after a timeout or a refused connection: the same call again, same id.
     for (const id of unanswered) {
@@ -91,7 +92,8 @@ describe('process faults: SIGKILL during publishing and during deliveries, then 
     );
     runtime.process.kill('SIGKILL');
     await runtime.exited;
-    runtime = await startChildRuntime(env);
+    // A new port: another process on the machine may have taken the old one since the kill.
+    runtime = await startChildRuntime({ ...env, PORT: String(await freePort()) });
 
     const key = (r: { body: string; path: string }) => `${JSON.parse(r.body).id}@${r.path}`;
     await eventually(

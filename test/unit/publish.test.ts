@@ -137,6 +137,16 @@ describe('publishEvent', () => {
       expect(queues.enqueueCalls).toEqual([]);
     });
 
+    it('accepts any request under the body limit whose data does not grow (padding of 2-byte characters)', async () => {
+      const { deps } = setup();
+      const shell = JSON.stringify({ tenantId: 'acme', type: order.type, data: { s: '' } });
+      const room = 256 * 1024 - 1 - Buffer.byteLength(shell);
+      const input = { tenantId: 'acme', type: order.type, data: { s: 'é'.repeat(Math.floor(room / 2)) } };
+      expect(Buffer.byteLength(JSON.stringify(input))).toBeGreaterThan(256 * 1024 - 3);
+      expect(Buffer.byteLength(JSON.stringify(input))).toBeLessThan(256 * 1024);
+      expect((await publishEvent(deps, { ...input, id: `evt_${'x'.repeat(124)}` })).status).toBe(202);
+    });
+
     it('accepts an envelope just under the limit', async () => {
       const { deps } = setup();
       expect((await publishEvent(deps, numbers(11_000))).status).toBe(202);
