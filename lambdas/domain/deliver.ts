@@ -1,9 +1,10 @@
 import { type AttemptResult, isSuccess, makeAttempt } from './attempt';
 import type { EndpointLookup } from './endpoint-cache';
 import { disableEndpoint, GONE_REASON } from './endpoint-health';
+import { SecretUnreadableError } from './errors';
 import type { RecordOutcome } from './fifo-batch';
 import { parseDeliveryMessage, refOf } from './messages';
-import type { Attempt, DeliveryMessage, DeliveryRef, Endpoint } from './model';
+import type { Attempt, DeliveryMessage, DeliveryRef, Endpoint, SigningSecret } from './model';
 import type {
   AttemptRecord,
   Clock,
@@ -12,8 +13,10 @@ import type {
   EndpointStore,
   EventStore,
   HttpSender,
+  SecretOpener,
 } from './ports';
 import { parseRetryAfter, retryDelayMs } from './retry-policy';
+import { openSigningSecrets } from './secrets';
 import type { ServiceSettings } from './settings';
 
 export { isSuccess } from './attempt';
@@ -24,6 +27,8 @@ export interface DelivererDeps {
     Pick<EndpointStore, 'getEndpoint' | 'updateEndpoint'>;
   /** The endpoint as the delivery path sees it (cached for a few seconds: `cachedEndpoints`). */
   readonly endpoints: EndpointLookup;
+  /** Opens the endpoint's sealed signing secrets (data keys cached: no key-service call per attempt). */
+  readonly secrets: SecretOpener;
   readonly queues: DeliveryQueues;
   readonly http: HttpSender;
   readonly clock: Clock;
@@ -106,8 +111,18 @@ export async function handleDeliveryMessage(
   const body = message.body ?? (await store.getEvent(message.tenantId, message.eventId))?.body;
   if (body === undefined) return giveUp(deps, message, ref, 'the event is no longer stored');
 
+  let secrets: SigningSecret[];
+  try {
+    secrets = await openSigningSecrets(deps.secrets, endpoint, clock.now());
+  } catch (error) {
+    // Retrying cannot help (a disabled key, an altered value): the owner must act, so say so and stop.
+    // Anything else (the key service unavailable) is thrown: the message comes back and is tried again.
+    if (!(error instanceof SecretUnreadableError)) throw error;
+    return giveUp(deps, message, ref, `signing secret cannot be decrypted: ${error.message}`);
+  }
+
   const result = await makeAttempt(deps, {
-    endpoint,
+    endpoint: { url: endpoint.url, headers: endpoint.headers, secrets },
     deliveryId: message.deliveryId,
     eventType: message.eventType,
     body,

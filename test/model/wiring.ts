@@ -28,7 +28,7 @@ import {
   RETRY_QUEUE,
   RETRY_QUEUE_MAX_RECEIVES,
 } from '../../lib/resources';
-import { FakeStore } from '../support/fakes';
+import { FakeStore, testSecrets } from '../support/fakes';
 import { EventSource } from './event-source';
 import { SimClock } from './sim-clock';
 import { type Availability, SimReceiver } from './sim-receiver';
@@ -195,6 +195,7 @@ export class World {
         now: () => this.clock.now(),
       }),
       endpoints: (tenantId: string, endpointId: string) => this.store.getEndpoint(tenantId, endpointId),
+      secrets: testSecrets(this.clock),
       http: this.receiver,
       clock: this.clock,
       settings,
