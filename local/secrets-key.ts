@@ -26,7 +26,13 @@ export function localSecretsKey(dataDir?: string): Uint8Array {
   }
   mkdirSync(dataDir, { recursive: true });
   const key = randomBytes(32);
-  writeFileSync(file, `${key.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    // `wx`: never overwrite a key another process wrote meanwhile.
+    writeFileSync(file, `${key.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return localSecretsKey(dataDir);
+    throw error;
+  }
   chmodSync(file, 0o600);
   return key;
 }
