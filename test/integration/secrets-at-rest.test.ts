@@ -120,7 +120,11 @@ describe('secrets at rest (local runtime)', () => {
     });
     const item = await rawItem('altered', created.body.id);
     const sealed = (item.secrets[0] as { sealed: string }).sealed;
-    const altered = sealed.slice(0, -2) + (sealed.endsWith('AA') ? 'BB' : 'AA');
+    // One bit of the ciphertext flipped (a changed base64 character may only change unused bits).
+    const parts = sealed.split('.');
+    const bytes = Buffer.from(parts[5]!, 'base64url');
+    bytes[0] = bytes[0]! ^ 1;
+    const altered = [...parts.slice(0, 5), bytes.toString('base64url')].join('.');
     await runtime.dynamo.send(
       new UpdateItemCommand({
         TableName: runtime.config.tableName,
