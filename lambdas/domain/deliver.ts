@@ -59,10 +59,10 @@ const DUE_TOLERANCE_MS = 1000;
  * Handles one message of the delivery queue: makes the attempt it stands for, records it, and schedules
  * what comes next. Returns `retry` to leave the message (and the rest of its group) on the queue.
  *
- * A message handed out for the first time is attempted with no read but the (cached) endpoint: it carries
- * the delivery, the attempt number and the body. A message seen before (a strict retry coming back, a
- * follower of a failed head, a copy) first reads its delivery's state, so a finished delivery or an attempt
- * already made is not sent again.
+ * A first attempt handed out for the first time is made with no read but the (cached) endpoint: it
+ * carries the delivery, the attempt number and the body. A message seen before (a strict retry coming
+ * back, a follower of a failed head, a copy), and any retry, first reads its delivery's state, so a
+ * finished delivery or an attempt already made is not sent again.
  *
  * Sequential endpoints: a failed attempt's retry is a new message through the retry queue and this one is
  * acknowledged, so the group moves on. Strict endpoints: the message itself is hidden until the retry is
@@ -83,7 +83,10 @@ export async function handleDeliveryMessage(
   }
   const ref = refOf(message);
 
-  if (received.receiveCount > 1) {
+  // A retry (attempt past the round's first) is read first too, though new to the queue: a record write
+  // that failed after its retry was queued brings the message back, and its second try queues a second
+  // copy of the retry; the state tells the later copy its attempt was made (no duplicate POST).
+  if (received.receiveCount > 1 || message.attempt > message.attemptOffset + 1) {
     const state = await store.getDeliveryState(message.tenantId, message.deliveryId);
     if (state) {
       if (state.status !== 'pending') return 'ack';

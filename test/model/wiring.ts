@@ -103,7 +103,8 @@ function throttled(
           const record = args[1] as { status?: string } | undefined;
           log.push({
             method: prop as ThrottledMethod,
-            deliveryId: String(args[0]),
+            // recordAttempt and failDelivery take the delivery's ref first (not its id).
+            deliveryId: (args[0] as { id: string }).id,
             ...(prop === 'recordAttempt' && record?.status ? { status: record.status } : {}),
             at: clock.now(),
           });
