@@ -7,6 +7,7 @@ import { OperationsDashboard } from './constructs/dashboard';
 import { DeliveryPipeline } from './constructs/delivery-pipeline';
 import { ExamplePublisher } from './constructs/example-publisher';
 import { IngestApi } from './constructs/ingest-api';
+import { Portal } from './constructs/portal';
 import { Queues } from './constructs/queues';
 import { SecretsKey } from './constructs/secrets-key';
 import type { FunctionSetup } from './constructs/service-function';
@@ -24,7 +25,7 @@ export { type StackSettings, type WebhookStackProps, webhookPropsFromContext } f
 /**
  * The whole service: table and queues (encrypted with one customer managed key), the IAM-authenticated
  * API (HTTP API by default, REST with `apiType: 'rest'`) with the ingest and api functions, the delivery
- * pipeline, alarms with a dashboard, and the example publisher.
+ * pipeline, alarms with a dashboard, the tenant portal (token key, authorizer, page) and the example publisher.
  */
 export class WebhookStack extends Stack {
   public readonly settings: StackSettings;
@@ -39,6 +40,8 @@ export class WebhookStack extends Stack {
   public readonly dashboard: OperationsDashboard;
   /** Absent when `examplePublisher` is false. */
   public readonly examplePublisher?: ExamplePublisher;
+  /** The tenant portal's token key and authorizer; absent when `portal` is false. */
+  public readonly portal?: Portal;
 
   constructor(scope: Construct, id: string, props: WebhookStackProps = {}) {
     super(scope, id, {
@@ -69,15 +72,28 @@ export class WebhookStack extends Stack {
       [ENV.retryQueueUrl]: this.queues.retryQueue.queueUrl,
       [ENV.retryDlqUrl]: this.queues.retryDlq.queueUrl,
     };
-    const setup: FunctionSetup = { of: (fn) => functionSetup(fn, settings, names) };
     // The values are CloudWatch Logs retention periods, which is what RetentionDays enumerates.
     const logRetention = { logRetention: settings.logRetentionDays as logs.RetentionDays };
+    if (settings.portal) this.portal = new Portal(this, 'Portal', logRetention);
+    const portal = this.portal;
+    const setup: FunctionSetup = {
+      of: (fn) => {
+        const base = functionSetup(fn, settings, names);
+        if (fn !== 'api' || !portal) return base;
+        // The api function mints and checks portal tokens and serves the page.
+        return {
+          environment: { ...base.environment, ...portal.apiEnvironment },
+          bundledFiles: { ...base.bundledFiles, ...Portal.apiBundledFiles() },
+        };
+      },
+    };
 
     this.ingestApi = new IngestApi(this, 'IngestApi', {
       table,
       queues: this.queues,
       setup,
       apiType: settings.apiType,
+      ...(portal ? { portal } : {}),
       throttle: { rateLimit: settings.apiRateLimit, burstLimit: settings.apiBurstLimit },
       ...logRetention,
     });
@@ -105,6 +121,7 @@ export class WebhookStack extends Stack {
       Delivery: this.pipeline.deliveryFunction,
       Retry: this.pipeline.retryFunction,
       Sweeper: this.pipeline.sweeperFunction,
+      ...(portal ? { PortalAuthorizer: portal.authorizerFunction } : {}),
     };
     this.alarms = new Alarms(this, 'Alarms', {
       encryptionKey: this.encryptionKey,
@@ -143,6 +160,11 @@ export class WebhookStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.ingestApi.api.url });
+    if (portal)
+      new CfnOutput(this, 'PortalTokensUrl', {
+        description: 'POST (SigV4) {"tenantId":"acme"} here for a portal link (docs/api.md)',
+        value: `${this.ingestApi.api.url}v1/portal-tokens`,
+      });
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'DeliveryQueueUrl', { value: this.queues.deliveryQueue.queueUrl });
     new CfnOutput(this, 'DeliveryDlqUrl', { value: this.queues.deliveryDlq.queueUrl });

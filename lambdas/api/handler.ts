@@ -109,6 +109,7 @@ export function makeApiHandler(service: Service) {
         endpointId: queryParam(event, 'endpointId'),
         eventId: queryParam(event, 'eventId'),
         status: queryParam(event, 'status'),
+        eventType: queryParam(event, 'eventType'),
         since: queryParam(event, 'since'),
       });
       const { since, ...rest } = query;

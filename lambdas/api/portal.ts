@@ -86,7 +86,13 @@ export async function runPortalRoute(
   owners: Readonly<Record<string, Operation>>,
 ): Promise<APIGatewayProxyResult> {
   const p = requirePortal(portal);
-  if (route.operation === 'portalPage') return pageResponse(p.settings);
+  if (route.operation === 'portalPage') {
+    // `/portal/` would resolve the page's relative asset URLs under `/portal/portal/`: send it to
+    // `/portal` (relative, so a REST stage prefix is kept; the `#token=` fragment is kept by the browser).
+    if (event.path.endsWith('/'))
+      return { statusCode: 308, headers: { Location: '../portal', 'Cache-Control': 'no-store' }, body: '' };
+    return pageResponse(p.settings);
+  }
   if (route.operation === 'portalScript') return scriptResponse(p.settings, p.assets);
   if (route.operation === 'portalStyles') return stylesResponse(p.settings, p.assets);
   const claims = await p.tokens.verify(bearerToken(header(event, 'authorization')));

@@ -37,11 +37,17 @@ function publicSummary(d: DeliverySummary): DeliverySummary {
  */
 export async function listDeliveries(
   deps: Pick<DeliveriesDeps, 'store'>,
-  query: DeliveryQuery & { readonly eventId?: string },
+  query: DeliveryQuery & { readonly eventId?: string; readonly eventType?: string },
 ): Promise<Page<DeliverySummary>> {
-  if (query.eventId !== undefined) return listEventDeliveries(deps, query, query.eventId);
-  const page = await deps.store.listDeliveries(query);
-  return { items: page.items.map(publicSummary), ...(page.cursor ? { cursor: page.cursor } : {}) };
+  const { eventType, ...rest } = query;
+  const page =
+    rest.eventId !== undefined
+      ? await listEventDeliveries(deps, rest, rest.eventId)
+      : await deps.store.listDeliveries(rest).then((p) => ({ ...p, items: p.items.map(publicSummary) }));
+  if (eventType === undefined) return page;
+  // Filtered after the page is read, as DynamoDB's filters are: a page may come back short (even
+  // empty) with a cursor, and the caller pages on until there is none.
+  return { ...page, items: page.items.filter((d) => d.eventType === eventType) };
 }
 
 async function listEventDeliveries(

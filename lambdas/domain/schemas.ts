@@ -176,6 +176,7 @@ export const ListDeliveriesQuerySchema = z
       .optional(),
     eventId: callerId.optional(),
     status: z.enum(['pending', 'succeeded', 'failed']).optional(),
+    eventType: eventType.optional(),
     since: z.iso
       .datetime({ offset: true, message: 'must be an ISO-8601 date-time, e.g. 2026-11-20T00:00:00Z' })
       .optional(),

@@ -142,7 +142,7 @@ const OPERATIONS: Record<OperationId, OperationSpec> = {
     summary: "Deliveries log, newest first: by endpoint, by event, or a tenant's pending or failed",
     tag: 'deliveries',
     tenantQuery: true,
-    query: ['endpointId', 'eventId', 'status', 'since', 'limit', 'cursor'],
+    query: ['endpointId', 'eventId', 'status', 'eventType', 'since', 'limit', 'cursor'],
     success: { 200: { description: 'A page of deliveries', schema: DeliveryPageSchema } },
     errors: [422, 503],
   },

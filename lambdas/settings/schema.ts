@@ -213,6 +213,16 @@ export const SETTINGS = {
       'not available on AWS; deployed functions always refuse private and non-HTTPS targets. Use the local ' +
       'runtime (npm start) to deliver to local receivers.',
   }),
+  portal: setting({
+    kind: flag(),
+    scope: 'context',
+    default: true,
+    usedBy: [],
+    help:
+      '`false` leaves the tenant portal out: no token key, no authorizer, no `/portal` routes (the ' +
+      'token route answers 404)',
+    example: false,
+  }),
   portalFrameAncestors: setting({
     kind: text(
       /^('none'|'self'|https:\/\/[A-Za-z0-9.*:-]+)( ('self'|https:\/\/[A-Za-z0-9.*:-]+))*$/,

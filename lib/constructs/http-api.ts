@@ -1,20 +1,33 @@
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import {
+  HttpIamAuthorizer,
+  HttpLambdaAuthorizer,
+  HttpLambdaResponseType,
+} from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { FunctionName, Route } from '../../lambdas/http/routes';
+import type { FunctionName, PortalRoute, Route } from '../../lambdas/http/routes';
 import type { ApiThrottle } from './ingest-api';
-import type { ServiceApi } from './service-api';
+import { PUBLIC_PORTAL_PAGE, type ServiceApi } from './service-api';
 
 export interface HttpServiceApiProps {
   readonly functions: Readonly<Record<FunctionName, IFunction>>;
   readonly routes: readonly Route[];
   readonly throttle: ApiThrottle;
   readonly accessLogGroup: logs.ILogGroup;
+  /** The tenant portal's routes (served by the api function) and the authorizer of its token routes. */
+  readonly portal?: { readonly routes: readonly PortalRoute[]; readonly authorizer: IFunction };
 }
+
+/**
+ * How long API Gateway keeps an authorizer's answer for one token. A token that expires meanwhile still
+ * passes the gate, and the api function, which checks it again, answers 401 (expired).
+ */
+export const PORTAL_AUTHORIZER_CACHE = Duration.minutes(5);
 
 /**
  * Access log fields an HTTP API can fill (its `$context` differs from the REST API's): one JSON line per
@@ -85,6 +98,7 @@ export class HttpServiceApi extends Construct implements ServiceApi {
         authorizer,
       });
     }
+    if (props.portal) this.addPortalRoutes(props.portal, integrations.api);
 
     this.stage = new apigwv2.HttpStage(this, 'Stage', {
       httpApi: this.httpApi,
@@ -96,6 +110,30 @@ export class HttpServiceApi extends Construct implements ServiceApi {
         format: apigateway.AccessLogFormat.custom(ACCESS_LOG_FORMAT),
       },
     });
+  }
+
+  /**
+   * The portal: its page and assets with no authorization (the page holds no data; its token stays in
+   * the link's fragment), its API behind the token authorizer (simple responses: a refused token is
+   * API Gateway's 403, a missing one its 401).
+   */
+  private addPortalRoutes(portal: NonNullable<HttpServiceApiProps['portal']>, api: HttpLambdaIntegration) {
+    const tokens = new HttpLambdaAuthorizer('PortalTokens', portal.authorizer, {
+      authorizerName: 'portal-token',
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: ['$request.header.Authorization'],
+      resultsCacheTtl: PORTAL_AUTHORIZER_CACHE,
+    });
+    const none = new apigwv2.HttpNoneAuthorizer();
+    for (const route of portal.routes) {
+      this.httpApi.addRoutes({
+        path: route.path,
+        methods: [apigwv2.HttpMethod[route.method]],
+        integration: api,
+        authorizer: route.auth === 'public' ? none : tokens,
+      });
+    }
+    Validations.of(this.httpApi).acknowledge(PUBLIC_PORTAL_PAGE);
   }
 
   get url(): string {

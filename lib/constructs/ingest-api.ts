@@ -3,9 +3,10 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ROUTES, type Route } from '../../lambdas/http/routes';
+import { PORTAL_ROUTES, type PortalRoute, ROUTES, type Route } from '../../lambdas/http/routes';
 import { HttpServiceApi } from './http-api';
 import { acknowledgeDataGrants } from './nag';
+import type { Portal } from './portal';
 import type { Queues } from './queues';
 import { RestServiceApi } from './rest-api';
 import type { ApiType, ServiceApi } from './service-api';
@@ -40,12 +41,21 @@ export interface IngestApiProps {
    * @default ROUTES from lambdas/http/routes.ts (the table the local runtime routes with)
    */
   readonly routes?: readonly Route[];
+  /**
+   * The tenant portal: its routes (PORTAL_ROUTES) are added, the token routes behind its authorizer, and
+   * the api function may derive the token key.
+   * @default no portal
+   */
+  readonly portal?: Pick<Portal, 'authorizerFunction' | 'grantTokens'>;
+  /** @default PORTAL_ROUTES */
+  readonly portalRoutes?: readonly PortalRoute[];
 }
 
 /**
  * The API with the two functions behind it: `ingest` for `POST /v1/events` and `api` for everything else,
- * IAM (SigV4) auth on every route. An HTTP API by default, a REST API with `apiType: 'rest'`; both are
- * built from the route table and send unrouted requests to the api function for its 404/405.
+ * IAM (SigV4) auth on every route of the route table. With a portal, its page routes are public and its
+ * `/portal/v1/...` routes go through the portal's token authorizer. An HTTP API by default, a REST API
+ * with `apiType: 'rest'`; both send unrouted requests (IAM-authorized) to the api function for its 404/405.
  */
 export class IngestApi extends Construct {
   public readonly ingestFunction: NodejsFunction;
@@ -84,6 +94,7 @@ export class IngestApi extends Construct {
     // Health reports the depth of every queue; replay re-queues deliveries.
     for (const queue of queues.all) queue.grant(this.apiFunction, 'sqs:GetQueueAttributes');
     queues.deliveryQueue.grantSendMessages(this.apiFunction);
+    props.portal?.grantTokens(this.apiFunction);
 
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', { retention: logRetention });
     const front = {
@@ -91,6 +102,14 @@ export class IngestApi extends Construct {
       routes,
       throttle,
       accessLogGroup: this.accessLogGroup,
+      ...(props.portal
+        ? {
+            portal: {
+              authorizer: props.portal.authorizerFunction,
+              routes: props.portalRoutes ?? PORTAL_ROUTES,
+            },
+          }
+        : {}),
     };
     this.api =
       (props.apiType ?? 'http') === 'http'

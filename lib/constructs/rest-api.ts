@@ -1,17 +1,19 @@
-import { Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { FunctionName, Route } from '../../lambdas/http/routes';
+import type { FunctionName, PortalRoute, Route } from '../../lambdas/http/routes';
 import type { ApiThrottle } from './ingest-api';
-import type { ServiceApi } from './service-api';
+import { PUBLIC_PORTAL_PAGE, type ServiceApi } from './service-api';
 
 export interface RestServiceApiProps {
   readonly functions: Readonly<Record<FunctionName, IFunction>>;
   readonly routes: readonly Route[];
   readonly throttle: ApiThrottle;
   readonly accessLogGroup: logs.ILogGroup;
+  /** The tenant portal's routes (served by the api function) and the authorizer of its token routes. */
+  readonly portal?: { readonly routes: readonly PortalRoute[]; readonly authorizer: IFunction };
 }
 
 /** Every prefix of a resource path: `/v1/endpoints/{id}` gives `/v1`, `/v1/endpoints`, `/v1/endpoints/{id}`. */
@@ -74,6 +76,31 @@ export class RestServiceApi extends Construct implements ServiceApi {
         if (!resources.has(path)) resources.set(path, this.restApi.root.resourceForPath(path));
       }
       resources.get(route.path)!.addMethod(route.method, integrations[route.fn], methodOptions);
+    }
+    if (props.portal) {
+      // The page and its assets are public (they hold no data); the portal API is behind the token
+      // authorizer, whose cached policy covers every portal route for that token.
+      const tokens = new apigateway.RequestAuthorizer(this, 'PortalTokens', {
+        authorizerName: 'portal-token',
+        handler: props.portal.authorizer,
+        identitySources: [apigateway.IdentitySource.header('Authorization')],
+        resultsCacheTtl: Duration.minutes(5),
+      });
+      for (const route of props.portal.routes) {
+        for (const path of prefixes(route.path)) {
+          if (!resources.has(path)) resources.set(path, this.restApi.root.resourceForPath(path));
+        }
+        resources
+          .get(route.path)!
+          .addMethod(
+            route.method,
+            integrations.api,
+            route.auth === 'public'
+              ? { authorizationType: apigateway.AuthorizationType.NONE }
+              : { authorizationType: apigateway.AuthorizationType.CUSTOM, authorizer: tokens },
+          );
+      }
+      Validations.of(this.restApi).acknowledge(PUBLIC_PORTAL_PAGE);
     }
     // Fallbacks: the api function's router answers 404/405 for anything the route table lacks.
     this.restApi.root.addMethod('ANY', integrations.api, methodOptions);

@@ -24,3 +24,11 @@ export interface ServiceApi {
   /** The `execute-api:Invoke` ARN of one route on the deployed stage. */
   arnForRoute(method: string, path: string): string;
 }
+
+/** Why the portal's page routes need no authorization (cdk-nag AwsSolutions-APIG4, on either API). */
+export const PUBLIC_PORTAL_PAGE = {
+  id: 'AwsSolutions-APIG4',
+  reason:
+    'The portal page and its script and stylesheet are public on purpose: they hold no data, and the page ' +
+    'reads its token from the link. Every other route uses IAM or the portal token authorizer.',
+} as const;

@@ -11,8 +11,15 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { ServiceFunctionName } from '../../lambdas/settings/schema';
 
-/** The handlers under `lambdas/<name>/handler.ts`: the five of the service, and the example publisher. */
-export type HandlerName = 'ingest' | 'api' | 'delivery' | 'retry' | 'sweeper' | 'example-publisher';
+/** The handlers under `lambdas/<name>/handler.ts`: the five of the service, the portal authorizer, the example publisher. */
+export type HandlerName =
+  | 'ingest'
+  | 'api'
+  | 'delivery'
+  | 'retry'
+  | 'sweeper'
+  | 'portal-authorizer'
+  | 'example-publisher';
 
 const LAMBDAS_DIR = fileURLToPath(new URL('../../lambdas/', import.meta.url));
 

@@ -60,8 +60,13 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
   }
   if (response.ok) return json as T;
   const error = (json as { error?: { message?: string; fields?: FieldIssue[] }; message?: string }) ?? {};
-  const message = error.error?.message ?? error.message ?? `The service answered ${response.status}`;
-  if (response.status === 401) {
+  // On AWS the token authorizer answers before the service: API Gateway's own 401 (no token) or 403
+  // (token refused: expired or altered), with `{"message": ...}` instead of our `{"error": ...}`.
+  const fromGateway = error.error === undefined && (response.status === 401 || response.status === 403);
+  const message = fromGateway
+    ? 'The portal token is no longer valid; open a new portal link (sign in again).'
+    : (error.error?.message ?? error.message ?? `The service answered ${response.status}`);
+  if (response.status === 401 || fromGateway) {
     sessionStorage.removeItem(TOKEN_KEY);
     onSignedOut(message);
   }

@@ -80,14 +80,15 @@ export function deliveriesView(
         `/deliveries${ctx.q({
           endpointId: endpoint.value || undefined,
           status: status.value || undefined,
+          eventType: eventType.value || undefined,
           since: since.value ? new Date(since.value).toISOString() : undefined,
           limit: '25',
           cursor: append ? cursor : undefined,
         })}`,
       );
       clearErrors(filters);
-      // The API filters by endpoint, status and time; the event type is filtered here, over the page.
-      const items = page.items.filter((d) => !eventType.value || d.eventType === eventType.value);
+      // The API filters by endpoint, status, event type and time (a filtered page may be short).
+      const items = page.items;
       const built = items.map((d) =>
         h(
           'tr',

@@ -4,7 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createPublisher, signRequest } from '../../clients/publisher';
-import { ROUTES } from '../../lambdas/http/routes';
+import { PORTAL_ROUTES, ROUTES } from '../../lambdas/http/routes';
 import type { RestServiceApi } from '../../lib/constructs/rest-api';
 import { WebhookStack, type WebhookStackProps } from '../../lib/webhook-stack';
 
@@ -64,10 +64,13 @@ describe('HTTP API (the default)', () => {
     expect(resources(template, 'AWS::ApiGateway::Account')).toEqual([]);
   });
 
-  it('requires IAM authorization on every route, $default included', () => {
+  it("requires IAM authorization on every route but the portal's, $default included", () => {
     const routes = resources(template, 'AWS::ApiGatewayV2::Route');
-    expect(routes.length).toBe(ROUTES.length + 1);
-    for (const [id, r] of routes) expect([id, r.Properties.AuthorizationType]).toEqual([id, 'AWS_IAM']);
+    expect(routes.length).toBe(ROUTES.length + 1 + PORTAL_ROUTES.length);
+    const portal = new Set(PORTAL_ROUTES.map((r) => `${r.method} ${r.path}`));
+    const owner = routes.filter(([, r]) => !portal.has(r.Properties.RouteKey));
+    expect(owner).toHaveLength(ROUTES.length + 1);
+    for (const [id, r] of owner) expect([id, r.Properties.AuthorizationType]).toEqual([id, 'AWS_IAM']);
   });
 
   it('has a route per ROUTES entry on the function it names, and $default on the api function', () => {
@@ -144,10 +147,14 @@ describe('REST API (apiType=rest)', () => {
     expect(resources(template, 'AWS::ApiGatewayV2::Api')).toEqual([]);
   });
 
-  it('requires IAM auth on every method', () => {
+  it("requires IAM auth on every method but the portal's (test/cdk/portal.test.ts checks those)", () => {
     const methods = resources(template, 'AWS::ApiGateway::Method');
     expect(methods.length).toBeGreaterThan(ROUTES.length);
-    for (const [id, m] of methods) expect([id, m.Properties.AuthorizationType]).toEqual([id, 'AWS_IAM']);
+    const byAuth = (type: string) => methods.filter(([, m]) => m.Properties.AuthorizationType === type);
+    const isPublic = (r: { auth: string }) => r.auth === 'public';
+    expect(byAuth('NONE')).toHaveLength(PORTAL_ROUTES.filter(isPublic).length);
+    expect(byAuth('CUSTOM')).toHaveLength(PORTAL_ROUTES.filter((r) => !isPublic(r)).length);
+    expect(byAuth('AWS_IAM')).toHaveLength(methods.length - byAuth('NONE').length - byAuth('CUSTOM').length);
   });
 
   /** `HTTPMETHOD /path` of every method, with the logical id of the function it proxies to. */

@@ -17,7 +17,8 @@ describe('KMS key policy', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const stack = new WebhookStack(app, 'WebhookService');
     const template = Template.fromStack(stack);
-    // The stack's key (table, queues, alarm topic); the secrets key has its own test (secrets-key.test.ts).
+    // The stack's key (table, queues, alarm topic); the secrets key (secrets-key.test.ts) and the portal's
+    // HMAC token key have their own tests.
     const keyId = stack.getLogicalId(stack.encryptionKey.node.defaultChild as CfnElement);
     const statements = template.toJSON().Resources[keyId].Properties.KeyPolicy.Statement as Statement[];
     const services = statements.filter((s) => s.Principal?.Service !== undefined);

@@ -94,6 +94,12 @@ describe('the settings contract: every setting of the schema reaches the stack',
       }),
     alarmEmail: () =>
       template.hasResourceProperties('AWS::SNS::Subscription', { Endpoint: 'oncall@example.com' }),
+    portal: () => {
+      // No token key, no authorizer, and the api function cannot mint (its token route answers 404).
+      expect(template.findResources('AWS::KMS::Key', { Properties: { KeySpec: 'HMAC_256' } })).toEqual({});
+      expect(template.findResources('AWS::ApiGateway::Authorizer')).toEqual({});
+      expect(env.api.PORTAL_KEY_ID).toBeUndefined();
+    },
     examplePublisher: () =>
       expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toHaveLength(5),
     logRetentionDays: () => {

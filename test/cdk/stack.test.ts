@@ -265,7 +265,8 @@ describe('WebhookStack with default settings', () => {
 
   it('runs every function on nodejs22.x, arm64, with X-Ray and its own log group', () => {
     const functions = resources(template, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(6);
+    // The five service functions, the portal's authorizer, the example publisher.
+    expect(functions).toHaveLength(7);
     for (const [, fn] of functions) {
       const p = fn.Properties;
       expect(p.Runtime).toBe('nodejs22.x');
@@ -288,7 +289,14 @@ describe('WebhookStack with default settings', () => {
       // The secrets key's id goes to the two functions that seal or open secrets (secrets-key.test.ts).
       const keys = fn === 'api' || fn === 'delivery' ? [SECRETS_KEY_ENV] : [];
       expect(Object.keys(vars).sort()).toEqual(
-        [...Object.values(ENV), ...Object.keys(expected), ...keys, 'NODE_OPTIONS'].sort(),
+        [
+          ...Object.values(ENV),
+          ...Object.keys(expected),
+          ...keys,
+          'NODE_OPTIONS',
+          // The portal's token key (the api function mints and checks tokens).
+          ...(fn === 'api' ? ['PORTAL_KEY_ID'] : []),
+        ].sort(),
       );
     }
     const delivery = all[fns.delivery]!.Properties.Environment.Variables;
@@ -448,7 +456,7 @@ describe('WebhookStack with default settings', () => {
     it('sends every alarm to the one topic, described with a link to its runbook section', () => {
       const topic = logicalId(stack.alarms.topic);
       const anchors = runbookAnchors();
-      expect(alarms()).toHaveLength(15);
+      expect(alarms()).toHaveLength(17);
       for (const { id, p } of alarms()) {
         expect([id, p.AlarmActions]).toEqual([id, [{ Ref: topic }]]);
         const section = String(p.AlarmDescription).match(/Runbook: docs\/operations\.md#([a-z0-9-]+)$/)?.[1];
@@ -536,7 +544,7 @@ describe('WebhookStack with default settings', () => {
       has('AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', queueName(queue));
     has('AWS/SQS', 'ApproximateAgeOfOldestMessage', 'QueueName', queueName(stack.queues.deliveryQueue));
     for (const metric of ['Errors', 'Throttles', 'Duration'])
-      expect(body.match(new RegExp(`"AWS/Lambda","${metric}","FunctionName"`, 'g'))).toHaveLength(6);
+      expect(body.match(new RegExp(`"AWS/Lambda","${metric}","FunctionName"`, 'g'))).toHaveLength(7);
     for (const metric of ['Count', '4xx', '5xx', 'Latency', 'IntegrationLatency'])
       expect(body).toContain(`"AWS/ApiGateway","${metric}","ApiId"`);
     // The alarm row shows every alarm.
@@ -614,7 +622,7 @@ describe('WebhookStack settings', () => {
   it('leaves the example publisher out when examplePublisher is false', () => {
     const { template, stack } = build({ examplePublisher: false });
     expect(stack.examplePublisher).toBeUndefined();
-    expect(resources(template, 'AWS::Lambda::Function')).toHaveLength(5);
+    expect(resources(template, 'AWS::Lambda::Function')).toHaveLength(6);
     const invoke = identityStatements(template).filter(({ statement }) =>
       arr(statement.Action).some((a) => a.startsWith('execute-api:')),
     );
@@ -693,7 +701,7 @@ describe('bundling', () => {
     const assembly = app.synth();
     const template = Template.fromStack(stack);
     const functions = resources(template, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(6);
+    expect(functions).toHaveLength(7);
     for (const [, fn] of functions) {
       const hash = String(fn.Properties.Code.S3Key).replace(/\.zip$/, '');
       const bundle = join(assembly.directory, `asset.${hash}`, 'index.js');
@@ -728,5 +736,10 @@ describe('bundling', () => {
       expect(config.settings.catalog.entries).toEqual(catalog);
     }
     expect(existsSync(join(assetOf(stack.pipeline.deliveryFunction), 'event-catalog.json'))).toBe(false);
+    // The portal page's script and stylesheet, built at synth, travel in the api bundle only.
+    const script = readFileSync(join(assetOf(stack.ingestApi.apiFunction), 'portal-app.js'), 'utf8');
+    expect(script).toContain('portal/v1');
+    expect(readFileSync(join(assetOf(stack.ingestApi.apiFunction), 'portal-app.css'), 'utf8')).toMatch(/\{/);
+    expect(existsSync(join(assetOf(stack.ingestApi.ingestFunction), 'portal-app.js'))).toBe(false);
   });
 });

@@ -315,6 +315,20 @@ describe('owner-facing API', () => {
         `/v1/deliveries?tenantId=logger&endpointId=${ep.id}&status=failed`,
       );
       expect(failed.body.items).toEqual([]);
+      const refund = (await api.publish({ tenantId: 'logger', type: 'order.refunded', data: {} })).body
+        .deliveries[0].id;
+      await awaitStatus('logger', refund, 'succeeded');
+      const ofType = async (type: string) =>
+        (
+          await api.call('GET', `/v1/deliveries?tenantId=logger&endpointId=${ep.id}&eventType=${type}`)
+        ).body.items.map((d: { id: string }) => d.id);
+      expect(await ofType('order.refunded')).toEqual([refund]);
+      expect(await ofType('order.created')).toEqual([...ids].reverse());
+      const badType = await api.call(
+        'GET',
+        `/v1/deliveries?tenantId=logger&endpointId=${ep.id}&eventType=x y`,
+      );
+      expect([badType.status, badType.body.error.fields[0].field]).toEqual([422, 'eventType']);
       const eventId = (await api.delivery('logger', ids[0]!)).body.eventId;
       const byEvent = await api.call('GET', `/v1/deliveries?tenantId=logger&eventId=${eventId}`);
       expect(byEvent.body.items.map((d: { id: string }) => d.id)).toEqual([ids[0]]);

@@ -68,6 +68,10 @@ describe('portal API', () => {
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     expect(await page.text()).not.toMatch(/<script>|<style>|style=/);
+    // With a trailing slash the relative asset URLs would miss: sent to /portal instead.
+    const slash = await fetch(`${runtime.url}/portal/`, { redirect: 'manual' });
+    expect([slash.status, slash.headers.get('location')]).toEqual([308, '../portal']);
+    expect(new URL('../portal', `${runtime.url}/portal/`).pathname).toBe('/portal');
   });
 
   it('refuses a TTL outside 60 s to 24 h, naming the field', async () => {

@@ -185,4 +185,16 @@ describe.skipIf(!existsSync(CHROMIUM))('portal page in a browser', () => {
     expect(foreign).toEqual([]);
     expect(cspErrors).toEqual([]);
   });
+
+  it("asks to sign in again when API Gateway's token authorizer refuses the token (AWS)", async () => {
+    const { url } = await mint('acme', 3600);
+    const page = await browser.newPage();
+    // What a deployed stack answers when its authorizer refuses a token: API Gateway's own 403 body.
+    await page.route('**/portal/v1/**', (route) =>
+      route.fulfill({ status: 403, contentType: 'application/json', body: '{"message":"Forbidden"}' }),
+    );
+    await page.goto(url);
+    await page.getByText('Please sign in again').waitFor();
+    await page.close();
+  });
 });
