@@ -9,7 +9,7 @@ import { EventCatalog } from './domain/catalog';
 import { ConfigError } from './domain/errors';
 import type { ServiceSettings } from './domain/settings';
 import { resolveSettings, settingsFromEnv } from './settings/resolve';
-import { ENV, PORTAL_KEY_ENV } from './settings/resources';
+import { ENV, PORTAL_KEY_ENV, SECRETS_KEY_ENV } from './settings/resources';
 import type { Settings } from './settings/schema';
 
 const NamesSchema = z.object({
@@ -21,6 +21,8 @@ const NamesSchema = z.object({
   [ENV.retryDlqUrl]: z.string().min(1).optional(),
   /** The portal's KMS HMAC key (api function only); no portal without it. */
   [PORTAL_KEY_ENV]: z.string().min(1).optional(),
+  /** The KMS key sealing endpoint secrets (api and delivery functions only). */
+  [SECRETS_KEY_ENV]: z.string().min(1).optional(),
   AWS_REGION: z.string().default('us-east-1'),
   /** Local runtime only: where the emulators listen. */
   AWS_ENDPOINT_URL_DYNAMODB: z.string().optional(),
@@ -34,6 +36,7 @@ export interface AppConfig {
   readonly retryQueueUrl: string;
   readonly retryDlqUrl?: string;
   readonly portalKeyId?: string;
+  readonly secretsKeyId?: string;
   readonly region: string;
   readonly dynamoEndpoint?: string;
   readonly sqsEndpoint?: string;
@@ -90,6 +93,7 @@ export function loadConfig(
     retryQueueUrl: e[ENV.retryQueueUrl] as string,
     ...(e[ENV.retryDlqUrl] ? { retryDlqUrl: e[ENV.retryDlqUrl] as string } : {}),
     ...(e[PORTAL_KEY_ENV] ? { portalKeyId: e[PORTAL_KEY_ENV] as string } : {}),
+    ...(e[SECRETS_KEY_ENV] ? { secretsKeyId: e[SECRETS_KEY_ENV] as string } : {}),
     region: e.AWS_REGION,
     ...(e.AWS_ENDPOINT_URL_DYNAMODB ? { dynamoEndpoint: e.AWS_ENDPOINT_URL_DYNAMODB } : {}),
     ...(e.AWS_ENDPOINT_URL_SQS ? { sqsEndpoint: e.AWS_ENDPOINT_URL_SQS } : {}),

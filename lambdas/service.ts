@@ -1,14 +1,25 @@
 import { lookup } from 'node:dns/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createDynamoStore } from './adapters/dynamo-store';
+import { type DataKeySource, EnvelopeSecrets } from './adapters/envelope-secrets';
 import { createHttpSender } from './adapters/http-sender';
+import { kmsDataKeys } from './adapters/kms-data-keys';
 import { bundledPortalAssets, kmsDerivedKey } from './adapters/portal-key';
 import { queueDepths, SqsQueues } from './adapters/sqs-queues';
 import type { AppConfig } from './config';
 import { cachedEndpoints, type EndpointLookup } from './domain/endpoint-cache';
+import { ConfigError } from './domain/errors';
 import { makePortalTokens } from './domain/portal-token';
-import type { Clock, DeliveryQueues, HttpSender, WebhookStore } from './domain/ports';
+import type {
+  Clock,
+  DeliveryQueues,
+  HttpSender,
+  SecretOpener,
+  SecretSealer,
+  WebhookStore,
+} from './domain/ports';
 import type { ServiceSettings } from './domain/settings';
 import { checkResolvedAddresses } from './domain/target-safety';
 import {
@@ -20,12 +31,15 @@ import {
   type Telemetry,
 } from './observability';
 import type { Portal, PortalAssets } from './portal/page';
+import { SECRETS_KEY_ENV } from './settings/resources';
 
 /** Everything a handler needs, built once per process (cold start) and passed in. */
 export interface Service {
   readonly store: WebhookStore;
   /** Endpoint records as the delivery path reads them: cached for `ENDPOINT_CACHE_TTL`. */
   readonly endpoints: EndpointLookup;
+  /** Seals (api) and opens (delivery) endpoint signing secrets; refuses both where no key is given. */
+  readonly secrets: SecretSealer & SecretOpener;
   readonly queues: DeliveryQueues;
   readonly http: HttpSender;
   readonly clock: Clock;
@@ -48,6 +62,11 @@ export interface ServiceOverrides {
   readonly portalKey?: () => Promise<Uint8Array>;
   /** The page's assets (the local runtime builds them); on AWS they are bundled with the function. */
   readonly portalAssets?: PortalAssets;
+  /**
+   * Where the data keys sealing endpoint secrets come from: the local runtime's key file and the tests'
+   * fixed key (`localDataKeys`); on AWS, KMS with the key in SECRETS_KEY_ID.
+   */
+  readonly secretKeys?: DataKeySource;
 }
 
 /** True inside AWS Lambda (not in the local runtime or tests). */
@@ -99,6 +118,7 @@ export function buildService(
       clock,
       config.settings.endpointCacheTtlMs ?? 5000,
     ),
+    secrets: secretsOf(config, clock, overrides),
     queues: new SqsQueues({
       client: sqs,
       deliveryQueueUrl: config.deliveryQueueUrl,
@@ -120,6 +140,26 @@ export function buildService(
     checkResolved: checkResolvedAddresses,
     ...portalOf(config, clock, overrides),
   };
+}
+
+/**
+ * The envelope sealer and opener, built once per process (it caches data keys). Functions without the
+ * key (ingest, retry, sweeper) get one that refuses: they never need a secret in clear, and a sealed one
+ * passes through them untouched.
+ */
+function secretsOf(config: AppConfig, clock: Clock, overrides: ServiceOverrides): Service['secrets'] {
+  const source =
+    overrides.secretKeys ??
+    (config.secretsKeyId
+      ? kmsDataKeys(config.secretsKeyId, new KMSClient({ region: config.region, maxAttempts: 3 }))
+      : undefined);
+  if (source) return new EnvelopeSecrets(source, { now: () => clock.now() });
+  const refuse = async (): Promise<never> => {
+    throw new ConfigError(
+      `${SECRETS_KEY_ENV} is not set: this function cannot seal or open endpoint secrets`,
+    );
+  };
+  return { seal: refuse, open: refuse };
 }
 
 function portalOf(config: AppConfig, clock: Clock, overrides: ServiceOverrides): { portal?: Portal } {

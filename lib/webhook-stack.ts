@@ -9,6 +9,7 @@ import { ExamplePublisher } from './constructs/example-publisher';
 import { IngestApi } from './constructs/ingest-api';
 import { Portal } from './constructs/portal';
 import { Queues } from './constructs/queues';
+import { SecretsKey } from './constructs/secrets-key';
 import type { FunctionSetup } from './constructs/service-function';
 import { Storage } from './constructs/storage';
 import { ENV } from './resources';
@@ -33,6 +34,8 @@ export class WebhookStack extends Stack {
   public readonly queues: Queues;
   public readonly ingestApi: IngestApi;
   public readonly pipeline: DeliveryPipeline;
+  /** Seals endpoint secrets: the api function seals, the delivery function opens, no other can. */
+  public readonly secretsKey: SecretsKey;
   public readonly alarms: Alarms;
   public readonly dashboard: OperationsDashboard;
   /** Absent when `examplePublisher` is false. */
@@ -102,6 +105,9 @@ export class WebhookStack extends Stack {
       deliveryConcurrency: settings.deliveryConcurrency,
       ...logRetention,
     });
+    this.secretsKey = new SecretsKey(this, 'SecretsKey');
+    this.secretsKey.grantSeal(this.ingestApi.apiFunction);
+    this.secretsKey.grantOpen(this.pipeline.deliveryFunction);
     if (settings.examplePublisher) {
       this.examplePublisher = new ExamplePublisher(this, 'ExamplePublisher', {
         api: this.ingestApi.api,

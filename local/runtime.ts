@@ -5,6 +5,7 @@
 import type { Server } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { localDataKeys } from '../lambdas/adapters/local-data-keys';
 import { makeApiHandler } from '../lambdas/api/handler';
 import { type AppConfig, loadConfig } from '../lambdas/config';
 import { makeDeliveryHandler } from '../lambdas/delivery/handler';
@@ -28,6 +29,7 @@ import {
 import { type Poller, startPoller } from './poller';
 import { localPortalAssets, localPortalKey } from './portal';
 import { createQueues, createTable, type LocalQueues } from './provision';
+import { localSecretsKey } from './secrets-key';
 
 export interface RuntimeOptions {
   /** HTTP port; 0 picks a free one. */
@@ -139,6 +141,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       log,
       portalKey: localPortalKey(options.dataDir),
       portalAssets: localPortalAssets(),
+      secretKeys: localDataKeys(localSecretsKey(options.dataDir)),
       ...(options.http ? { http: options.http } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
     });

@@ -37,7 +37,7 @@ export function isTransient(error: unknown): boolean {
 }
 
 /** Runs an AWS call, turning transient failures into DependencyUnavailableError (503 at the API). */
-export async function callAws<T>(dependency: 'dynamodb' | 'sqs', fn: () => Promise<T>): Promise<T> {
+export async function callAws<T>(dependency: 'dynamodb' | 'sqs' | 'kms', fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {

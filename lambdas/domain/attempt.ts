@@ -1,5 +1,5 @@
 import { maskSecretHeaders } from './custom-headers';
-import type { Attempt, Endpoint } from './model';
+import type { Attempt, Endpoint, SigningSecret } from './model';
 import type { Clock, HttpOutcome, HttpSender } from './ports';
 import { deliveryHeaders, redactSignature } from './request';
 import type { ServiceSettings } from './settings';
@@ -47,7 +47,8 @@ export interface AttemptResult {
 export async function makeAttempt(
   deps: AttemptDeps,
   input: {
-    readonly endpoint: Pick<Endpoint, 'url' | 'secrets' | 'headers'>;
+    /** The endpoint with its signing secrets opened (`openSigningSecrets`). */
+    readonly endpoint: Pick<Endpoint, 'url' | 'headers'> & { readonly secrets: readonly SigningSecret[] };
     readonly deliveryId: string;
     readonly eventType: string;
     readonly body: string;

@@ -1,9 +1,10 @@
 import { type AttemptResult, isSuccess, makeAttempt } from './attempt';
 import type { EndpointLookup } from './endpoint-cache';
 import { disableEndpoint, GONE_REASON } from './endpoint-health';
+import { SecretUnreadableError } from './errors';
 import type { RecordOutcome } from './fifo-batch';
 import { parseDeliveryMessage, refOf } from './messages';
-import type { Attempt, DeliveryMessage, DeliveryRef, Endpoint } from './model';
+import type { Attempt, DeliveryMessage, DeliveryRef, Endpoint, SigningSecret } from './model';
 import type {
   AttemptRecord,
   Clock,
@@ -12,8 +13,10 @@ import type {
   EndpointStore,
   EventStore,
   HttpSender,
+  SecretOpener,
 } from './ports';
 import { parseRetryAfter, retryDelayMs } from './retry-policy';
+import { openSigningSecrets } from './secrets';
 import type { ServiceSettings } from './settings';
 
 export { isSuccess } from './attempt';
@@ -24,6 +27,8 @@ export interface DelivererDeps {
     Pick<EndpointStore, 'getEndpoint' | 'updateEndpoint'>;
   /** The endpoint as the delivery path sees it (cached for a few seconds: `cachedEndpoints`). */
   readonly endpoints: EndpointLookup;
+  /** Opens the endpoint's sealed signing secrets (data keys cached: no key-service call per attempt). */
+  readonly secrets: SecretOpener;
   readonly queues: DeliveryQueues;
   readonly http: HttpSender;
   readonly clock: Clock;
@@ -54,10 +59,10 @@ const DUE_TOLERANCE_MS = 1000;
  * Handles one message of the delivery queue: makes the attempt it stands for, records it, and schedules
  * what comes next. Returns `retry` to leave the message (and the rest of its group) on the queue.
  *
- * A message handed out for the first time is attempted with no read but the (cached) endpoint: it carries
- * the delivery, the attempt number and the body. A message seen before (a strict retry coming back, a
- * follower of a failed head, a copy) first reads its delivery's state, so a finished delivery or an attempt
- * already made is not sent again.
+ * A first attempt handed out for the first time is made with no read but the (cached) endpoint: it
+ * carries the delivery, the attempt number and the body. A message seen before (a strict retry coming
+ * back, a follower of a failed head, a copy), and any retry, first reads its delivery's state, so a
+ * finished delivery or an attempt already made is not sent again.
  *
  * Sequential endpoints: a failed attempt's retry is a new message through the retry queue and this one is
  * acknowledged, so the group moves on. Strict endpoints: the message itself is hidden until the retry is
@@ -78,7 +83,10 @@ export async function handleDeliveryMessage(
   }
   const ref = refOf(message);
 
-  if (received.receiveCount > 1) {
+  // A retry (attempt past the round's first) is read first too, though new to the queue: a record write
+  // that failed after its retry was queued brings the message back, and its second try queues a second
+  // copy of the retry; the state tells the later copy its attempt was made (no duplicate POST).
+  if (received.receiveCount > 1 || message.attempt > message.attemptOffset + 1) {
     const state = await store.getDeliveryState(message.tenantId, message.deliveryId);
     if (state) {
       if (state.status !== 'pending') return 'ack';
@@ -106,8 +114,18 @@ export async function handleDeliveryMessage(
   const body = message.body ?? (await store.getEvent(message.tenantId, message.eventId))?.body;
   if (body === undefined) return giveUp(deps, message, ref, 'the event is no longer stored');
 
+  let secrets: SigningSecret[];
+  try {
+    secrets = await openSigningSecrets(deps.secrets, endpoint, clock.now());
+  } catch (error) {
+    // Retrying cannot help (a disabled key, an altered value): the owner must act, so say so and stop.
+    // Anything else (the key service unavailable) is thrown: the message comes back and is tried again.
+    if (!(error instanceof SecretUnreadableError)) throw error;
+    return giveUp(deps, message, ref, `signing secret cannot be decrypted: ${error.message}`);
+  }
+
   const result = await makeAttempt(deps, {
-    endpoint,
+    endpoint: { url: endpoint.url, headers: endpoint.headers, secrets },
     deliveryId: message.deliveryId,
     eventType: message.eventType,
     body,

@@ -5,10 +5,19 @@ import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { parseFilter } from './filter';
 import { newId } from './ids';
 import { nextAttemptMessage } from './messages';
-import { type Endpoint, newDelivery, type SigningSecret, type StoredEvent } from './model';
-import type { Clock, DeliveryQueues, DeliveryStore, EventStore, Page, WebhookStore } from './ports';
+import { type Endpoint, newDelivery, type StoredEvent, type StoredSecret } from './model';
+import type {
+  Clock,
+  DeliveryQueues,
+  DeliveryStore,
+  EventStore,
+  Page,
+  SecretSealer,
+  WebhookStore,
+} from './ports';
 import { isStandardWebhooksSecret } from './request';
 import type { CreateEndpointWithSecretInput, RotateSecretInput, UpdateEndpointInput } from './schemas';
+import { bindingOf, sealLegacySecrets, sealSecret } from './secrets';
 import type { ServiceSettings } from './settings';
 import { checkEndpointUrl } from './target-safety';
 
@@ -16,6 +25,8 @@ export interface EndpointDeps {
   readonly store: WebhookStore;
   readonly clock: Clock;
   readonly settings: ServiceSettings;
+  /** Seals every secret before it is stored: the API never writes one in clear. */
+  readonly secrets: SecretSealer;
   /** Resolves a host name to its addresses, for the registration-time target check (required: no opt-out). */
   readonly resolveHost: (hostname: string) => Promise<string[]>;
   readonly checkResolved: (addresses: readonly string[]) => string | undefined;
@@ -88,8 +99,9 @@ export async function createEndpoint(
   const now = clock.now();
   const at = new Date(now).toISOString();
   const secret = input.secret ?? generateSecret();
+  const id = newId('ep', now);
   const endpoint: Endpoint = {
-    id: newId('ep', now),
+    id,
     tenantId: input.tenantId,
     url,
     events,
@@ -97,7 +109,7 @@ export async function createEndpoint(
     status: 'enabled',
     ordering: input.ordering ?? 'sequential',
     ...extras(settings, input),
-    secrets: [{ secret }],
+    secrets: [await sealSecret(deps.secrets, { tenantId: input.tenantId, endpointId: id }, secret)],
     createdAt: at,
     updatedAt: at,
   };
@@ -156,6 +168,8 @@ export async function updateEndpoint(
         : { disabledAt: new Date(deps.clock.now()).toISOString(), disabledReason: DISABLED_BY_API };
   const next: Endpoint = {
     ...rest,
+    // A write through the API is where a secret still in clear gets sealed.
+    secrets: await sealLegacySecrets(deps.secrets, bindingOf(current), current.secrets),
     ...keep,
     ...extras(deps.settings, input),
     ...disabled,
@@ -199,15 +213,20 @@ export async function rotateSecret(
   const now = deps.clock.now();
   const expiresAt = options.expireAllPrevious ? now : now + (options.expireCurrentInSeconds ?? 86_400) * 1000;
   const secret = generateSecret();
-  const kept: SigningSecret[] = options.expireAllPrevious
+  const kept: StoredSecret[] = options.expireAllPrevious
     ? []
     : current.secrets
-        .map((s) => (s.expiresAt === undefined ? { secret: s.secret, expiresAt } : s))
+        .map((s) => (s.expiresAt === undefined ? { ...s, expiresAt } : s))
         .filter((s) => s.expiresAt !== undefined && s.expiresAt > now)
         .slice(-(MAX_SECRETS - 1));
+  // Sealed values are kept as they are (no need to open them); one still in clear is sealed now.
+  const binding = bindingOf(current);
   const next: Endpoint = {
     ...current,
-    secrets: [...kept, { secret }],
+    secrets: [
+      ...(await sealLegacySecrets(deps.secrets, binding, kept)),
+      await sealSecret(deps.secrets, binding, secret),
+    ],
     updatedAt: new Date(Math.max(now, Date.parse(current.updatedAt) + 1)).toISOString(),
   };
   if (!(await deps.store.updateEndpoint(next, current.updatedAt))) {

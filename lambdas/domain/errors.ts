@@ -73,11 +73,21 @@ export class DependencyUnavailableError extends AppError {
   readonly status = 503;
   readonly code = 'dependency_unavailable';
   constructor(
-    readonly dependency: 'dynamodb' | 'sqs',
+    readonly dependency: 'dynamodb' | 'sqs' | 'kms',
     options?: { cause?: unknown },
   ) {
     super(`${dependency} is unavailable`, options);
   }
+}
+
+/**
+ * A sealed signing secret that can never be opened as it stands: its key is disabled, scheduled for
+ * deletion or not ours, access to it is denied, or the stored value was altered or copied from another
+ * endpoint. Permanent: the delivery that needed it ends `failed` with this message as the reason (a
+ * passing KMS outage is a DependencyUnavailableError instead, and the message is retried).
+ */
+export class SecretUnreadableError extends Error {
+  override readonly name = 'SecretUnreadableError';
 }
 
 /** Invalid service configuration; thrown at start, never at request time. */

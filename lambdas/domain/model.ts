@@ -9,11 +9,20 @@ export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
 /** Why an attempt failed; `http_status` carries the status in `responseStatus`. */
 export type ErrorClass = 'timeout' | 'dns' | 'connection' | 'tls' | 'http_status' | 'blocked_target';
 
+/** A signing secret in clear: what the signature is computed with (the delivery path only). */
 export interface SigningSecret {
   readonly secret: string;
   /** Epoch ms after which the secret no longer signs; absent for the current secret. */
   readonly expiresAt?: number;
 }
+
+/**
+ * A signing secret as the endpoint record keeps it: `sealed` (envelope-encrypted, `secrets.ts`), or, for
+ * records written before secrets were sealed, `secret` in clear (read as is; sealed on the next write).
+ */
+export type StoredSecret =
+  | { readonly sealed: string; readonly expiresAt?: number }
+  | { readonly secret: string; readonly expiresAt?: number };
 
 export interface Endpoint {
   readonly id: string;
@@ -23,7 +32,8 @@ export interface Endpoint {
   readonly description: string;
   readonly status: EndpointStatus;
   readonly ordering: Ordering;
-  readonly secrets: readonly SigningSecret[];
+  /** Sealed (or legacy clear) secrets: only the delivery function can open them. */
+  readonly secrets: readonly StoredSecret[];
   readonly createdAt: string;
   readonly updatedAt: string;
   /** Extra request headers sent with every delivery (names checked: none of ours). */

@@ -169,6 +169,27 @@ export interface DeliveryQueues {
   release(receiptHandles: readonly string[]): Promise<void>;
 }
 
+/** What a sealed secret is bound to: a value sealed for one endpoint does not open for another. */
+export interface SecretBinding {
+  readonly tenantId: string;
+  readonly endpointId: string;
+}
+
+/** Seals signing secrets before they are stored (the owner API: create, rotate, and any later write). */
+export interface SecretSealer {
+  /** The stored form of `secret`, opened only with the same binding. */
+  seal(secret: string, binding: SecretBinding): Promise<string>;
+}
+
+/** Opens sealed signing secrets where requests are signed (the delivery function, and nothing else). */
+export interface SecretOpener {
+  /**
+   * The secret in clear. Throws SecretUnreadableError when it can never be opened (key disabled, value
+   * altered or bound to another endpoint), DependencyUnavailableError when the key service is down.
+   */
+  open(sealed: string, binding: SecretBinding): Promise<string>;
+}
+
 export interface HttpResponseSummary {
   readonly status: number;
   /** At most 4 KB of the body, decoded as UTF-8 and cut to 4 KB of UTF-8. */

@@ -146,6 +146,21 @@ export const ENV = {
 /** The KMS HMAC key the portal's token key is derived from (api function); unset when the portal is off. */
 export const PORTAL_KEY_ENV = 'PORTAL_KEY_ID';
 
+/**
+ * The KMS key that seals endpoint signing secrets (envelope encryption): given to the api function, which
+ * seals, and the delivery function, which opens; the other functions never get it.
+ */
+export const SECRETS_KEY_ENV = 'SECRETS_KEY_ID';
+
+/**
+ * The KMS encryption context of every data key that seals endpoint secrets. The key policy's grants are
+ * conditioned on it, so the grants cannot be used to decrypt anything else under that key; each secret is
+ * also bound to its tenant and endpoint by the AES-GCM additional data (`envelope-secrets.ts`).
+ */
+export const SECRETS_ENCRYPTION_CONTEXT: Readonly<Record<string, string>> = {
+  purpose: 'webhook-endpoint-secret',
+};
+
 /** The portal page's script and stylesheet inside the api function's bundle (`/var/task/<name>`). */
 export const PORTAL_BUNDLED_FILES = { script: 'portal-app.js', styles: 'portal-app.css' } as const;
 

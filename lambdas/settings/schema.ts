@@ -347,7 +347,10 @@ export const SETTINGS = {
     default: undefined,
     defaultText: 'in memory',
     usedBy: [],
-    help: "keep DynamoDB Local's data on disk here (survives restarts; pending deliveries are re-queued at start)",
+    help:
+      "keep DynamoDB Local's data on disk here (survives restarts; pending deliveries are re-queued at start), " +
+      'with the local keys that stand in for KMS (`secrets.key` seals endpoint secrets, `portal-token.key` ' +
+      'signs portal tokens; 0600 files: losing `secrets.key` loses every stored secret)',
     example: '.data',
   }),
 } as const;

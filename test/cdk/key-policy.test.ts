@@ -1,4 +1,4 @@
-import { App } from 'aws-cdk-lib';
+import { App, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it, vi } from 'vitest';
 import { WebhookStack } from '../../lib/webhook-stack';
@@ -15,13 +15,12 @@ type Statement = {
 describe('KMS key policy', () => {
   it("lets cloudwatch.amazonaws.com use the key only for this account's alarms in this region", () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const template = Template.fromStack(new WebhookStack(app, 'WebhookService'));
-    // The stack's encryption key (the other is the portal's HMAC token key, which no service uses).
-    const keys = Object.values(template.findResources('AWS::KMS::Key')).filter(
-      (k) => k.Properties.KeySpec === undefined,
-    );
-    expect(keys).toHaveLength(1);
-    const statements = keys[0]!.Properties.KeyPolicy.Statement as Statement[];
+    const stack = new WebhookStack(app, 'WebhookService');
+    const template = Template.fromStack(stack);
+    // The stack's key (table, queues, alarm topic); the secrets key (secrets-key.test.ts) and the portal's
+    // HMAC token key have their own tests.
+    const keyId = stack.getLogicalId(stack.encryptionKey.node.defaultChild as CfnElement);
+    const statements = template.toJSON().Resources[keyId].Properties.KeyPolicy.Statement as Statement[];
     const services = statements.filter((s) => s.Principal?.Service !== undefined);
     // Every service principal on this key is conditioned; today CloudWatch (alarms to the SNS topic) is the one.
     expect(services.map((s) => s.Principal!.Service)).toEqual(['cloudwatch.amazonaws.com']);

@@ -17,6 +17,7 @@ import {
   deliveryMaxReceiveCount,
   ENV,
   RETRY_QUEUE_MAX_RECEIVES,
+  SECRETS_KEY_ENV,
   WEBHOOK_TABLE,
 } from '../../lib/resources';
 import { WebhookStack, type WebhookStackProps, webhookPropsFromContext } from '../../lib/webhook-stack';
@@ -250,7 +251,8 @@ describe('WebhookStack with default settings', () => {
   });
 
   it('encrypts the table with the rotating customer managed key', () => {
-    const [[keyId, key]] = resources(template, 'AWS::KMS::Key') as [[string, Resource]];
+    const keyId = logicalId(stack.encryptionKey);
+    const key = template.toJSON().Resources[keyId] as Resource;
     expect(key.Properties.EnableKeyRotation).toBe(true);
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       SSESpecification: {
@@ -284,10 +286,13 @@ describe('WebhookStack with default settings', () => {
       const expected = Object.fromEntries(
         settingsUsedBy(fn as ServiceFunctionName).map((key) => [SETTINGS[key].env, expect.any(String)]),
       );
+      // The secrets key's id goes to the two functions that seal or open secrets (secrets-key.test.ts).
+      const keys = fn === 'api' || fn === 'delivery' ? [SECRETS_KEY_ENV] : [];
       expect(Object.keys(vars).sort()).toEqual(
         [
           ...Object.values(ENV),
           ...Object.keys(expected),
+          ...keys,
           'NODE_OPTIONS',
           // The portal's token key (the api function mints and checks tokens).
           ...(fn === 'api' ? ['PORTAL_KEY_ID'] : []),

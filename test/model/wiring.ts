@@ -28,7 +28,7 @@ import {
   RETRY_QUEUE,
   RETRY_QUEUE_MAX_RECEIVES,
 } from '../../lib/resources';
-import { FakeStore } from '../support/fakes';
+import { FakeStore, testSecrets } from '../support/fakes';
 import { EventSource } from './event-source';
 import { SimClock } from './sim-clock';
 import { type Availability, SimReceiver } from './sim-receiver';
@@ -103,7 +103,8 @@ function throttled(
           const record = args[1] as { status?: string } | undefined;
           log.push({
             method: prop as ThrottledMethod,
-            deliveryId: String(args[0]),
+            // recordAttempt and failDelivery take the delivery's ref first (not its id).
+            deliveryId: (args[0] as { id: string }).id,
             ...(prop === 'recordAttempt' && record?.status ? { status: record.status } : {}),
             at: clock.now(),
           });
@@ -195,6 +196,7 @@ export class World {
         now: () => this.clock.now(),
       }),
       endpoints: (tenantId: string, endpointId: string) => this.store.getEndpoint(tenantId, endpointId),
+      secrets: testSecrets(this.clock),
       http: this.receiver,
       clock: this.clock,
       settings,

@@ -1,7 +1,9 @@
 /** A fake HTTP sender, recording log and telemetry, test settings, and a `Service` made of fakes. */
+import { EnvelopeSecrets } from '../../lambdas/adapters/envelope-secrets';
+import { localDataKeys } from '../../lambdas/adapters/local-data-keys';
 import { DEFAULT_CATALOG, EventCatalog } from '../../lambdas/domain/catalog';
 import { cachedEndpoints } from '../../lambdas/domain/endpoint-cache';
-import type { HttpOutcome, HttpSender } from '../../lambdas/domain/ports';
+import type { Clock, HttpOutcome, HttpSender } from '../../lambdas/domain/ports';
 import type { ServiceSettings } from '../../lambdas/domain/settings';
 import type { Log } from '../../lambdas/observability';
 import type { Service } from '../../lambdas/service';
@@ -81,6 +83,17 @@ export class FakeHttp implements HttpSender {
       return next;
     };
   }
+}
+
+/** The tests' fixed secrets key (the local runtime's key file holds one like it). */
+export const TEST_SECRETS_KEY = Buffer.alloc(32, 0x5e);
+
+/**
+ * The real envelope sealer and opener over the tests' fixed local key: fakes store sealed secrets exactly
+ * as the service does, since sealing happens in the domain above the store.
+ */
+export function testSecrets(clock?: Clock): EnvelopeSecrets {
+  return new EnvelopeSecrets(localDataKeys(TEST_SECRETS_KEY), clock ? { now: () => clock.now() } : {});
 }
 
 /**
@@ -176,6 +189,7 @@ export function fakeService(
       clock,
       settings.endpointCacheTtlMs ?? 0,
     ),
+    secrets: testSecrets(clock),
     queues: new FakeQueues(clock),
     http: options.http ? new FakeHttp(options.http) : new FakeHttp(),
     clock,

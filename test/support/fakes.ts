@@ -27,6 +27,8 @@ export {
   type MetricEntry,
   RecordingLog,
   RecordingTelemetry,
+  TEST_SECRETS_KEY,
+  testSecrets,
   testSettings,
 } from './fake-service';
 export { FakeStore, type StoreCall, type StoreMethod } from './fake-store';

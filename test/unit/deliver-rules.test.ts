@@ -93,6 +93,29 @@ describe('handleDeliveryMessage: what it reads', () => {
     expect(reports).toEqual([]);
     expect(store.delivery(DLV).attempts).toEqual([pastAttempt(1)]);
   });
+
+  // A record write that failed after the retry was queued brings the message back, and its second try
+  // queues a second copy of the retry (the DynamoDB throttling property in test/model found it).
+  it('a first-receive retry reads the state: a second copy of a retry already made is not sent', async () => {
+    const { http, store, run } = setup({
+      delivery: { attemptCount: 2, attempts: [pastAttempt(1), pastAttempt(2)], nextAttemptAt: T0 },
+      message: { attempt: 2 },
+    });
+    expect(await run()).toBe('ack');
+    expect(readsOf(store)).toEqual(['getDeliveryState']);
+    expect(http.calls).toEqual([]);
+  });
+
+  it('a first-receive retry not yet made is attempted after that one read', async () => {
+    const { http, store, run } = setup({
+      delivery: { attemptCount: 1, attempts: [pastAttempt(1)], nextAttemptAt: T0 },
+      message: { attempt: 2 },
+    });
+    expect(await run()).toBe('ack');
+    expect(readsOf(store)).toEqual(['getDeliveryState', 'getEndpoint']);
+    expect(http.calls).toHaveLength(1);
+    expect(store.delivery(DLV)).toMatchObject({ status: 'succeeded', attemptCount: 2 });
+  });
 });
 
 describe('handleDeliveryMessage: what can never succeed', () => {

@@ -2,7 +2,7 @@
 import { expect } from 'vitest';
 import { type AttemptReport, type DelivererDeps, handleDeliveryMessage } from '../../lambdas/domain/deliver';
 import type { Attempt, Delivery, DeliveryMessage, Endpoint } from '../../lambdas/domain/model';
-import type { HttpOutcome } from '../../lambdas/domain/ports';
+import type { HttpOutcome, SecretOpener } from '../../lambdas/domain/ports';
 import type { ServiceSettings } from '../../lambdas/domain/settings';
 import {
   deliveryFixture,
@@ -17,6 +17,7 @@ import {
   httpStatus,
   messageFor,
   T0,
+  testSecrets,
   testSettings,
 } from '../support/fakes';
 
@@ -53,6 +54,7 @@ export function setup(
     random?: () => number;
     clock?: FakeClock;
     store?: FakeStore;
+    secrets?: SecretOpener;
   } = {},
 ) {
   const clock = options.clock ?? new FakeClock(T0);
@@ -76,6 +78,7 @@ export function setup(
   const deps: DelivererDeps = {
     store,
     endpoints: (tenantId, endpointId) => store.getEndpoint(tenantId, endpointId, { consistent: false }),
+    secrets: options.secrets ?? testSecrets(clock),
     queues,
     http,
     clock,
