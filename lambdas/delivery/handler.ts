@@ -2,6 +2,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { loadConfig } from '../config';
 import { type DelivererDeps, handleDeliveryMessage } from '../domain/deliver';
 import { processFifoBatch } from '../domain/fifo-batch';
+import { makePacer, sleeperOf } from '../domain/rate-limit';
 import { buildLambdaService, lazy, type Service } from '../service';
 
 /** Time kept free at the end of an invocation: no attempt starts unless it can finish before the deadline. */
@@ -12,8 +13,10 @@ const DEADLINE_MARGIN_MS = 5000;
  * concurrently, and the first failure of a group fails the rest of that group.
  */
 export function makeDeliveryHandler(service: Service) {
+  const pacer = makePacer(service.clock, sleeperOf(service.clock));
   const deps: DelivererDeps = {
     ...service,
+    pacer,
     onAttempt: ({ delivery, attempt, outcome, nextAttemptAt }) => {
       const { telemetry } = service;
       telemetry.milliseconds('AttemptDuration', attempt.durationMs);
@@ -57,6 +60,8 @@ export function makeDeliveryHandler(service: Service) {
         shouldStart: () =>
           !context ||
           context.getRemainingTimeInMillis() > service.settings.deliveryTimeoutMs + DEADLINE_MARGIN_MS,
+        // The group of a rate-limited endpoint ends only once its spacing has passed (rate-limit.ts).
+        afterGroup: (endpointId) => pacer.settle(endpointId),
         // Best effort: a follower not released comes back after its visibility timeout, as before.
         onSkipped: (skipped) =>
           service.queues

@@ -15,6 +15,7 @@ import type {
   HttpSender,
   SecretOpener,
 } from './ports';
+import type { Pacer } from './rate-limit';
 import { parseRetryAfter, retryDelayMs } from './retry-policy';
 import { openSigningSecrets } from './secrets';
 import type { ServiceSettings } from './settings';
@@ -34,6 +35,8 @@ export interface DelivererDeps {
   readonly clock: Clock;
   readonly settings: ServiceSettings;
   readonly random?: () => number;
+  /** Keeps each endpoint's `rateLimit` (rate-limit.ts); the delivery handler always passes one. */
+  readonly pacer?: Pacer;
   /** Called once per attempt recorded; the handler turns it into logs and metrics. */
   readonly onAttempt?: (info: AttemptReport) => void;
 }
@@ -124,6 +127,8 @@ export async function handleDeliveryMessage(
     return giveUp(deps, message, ref, `signing secret cannot be decrypted: ${error.message}`);
   }
 
+  // A rate-limited endpoint: wait here, in its group, for its next slot (no attempt used, order kept).
+  await deps.pacer?.beforeSend(endpoint.id, endpoint.rateLimit);
   const result = await makeAttempt(deps, {
     endpoint: { url: endpoint.url, headers: endpoint.headers, secrets },
     deliveryId: message.deliveryId,

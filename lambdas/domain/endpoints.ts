@@ -41,8 +41,12 @@ export function endpointView(endpoint: Endpoint): EndpointView {
 }
 
 /** Custom headers and filter as given (checked); `{}` and `null` remove them. */
-function extras(settings: ServiceSettings, input: { headers?: Record<string, string>; filter?: unknown }) {
+function extras(
+  settings: ServiceSettings,
+  input: { headers?: Record<string, string>; filter?: unknown; rateLimit?: number | null },
+) {
   return {
+    ...(typeof input.rateLimit === 'number' ? { rateLimit: input.rateLimit } : {}),
     ...(input.headers !== undefined && Object.keys(input.headers).length > 0
       ? { headers: checkCustomHeaders(input.headers, settings) }
       : {}),
@@ -154,8 +158,9 @@ export async function updateEndpoint(
   input: UpdateEndpointInput,
 ): Promise<EndpointView> {
   const current = await mustGet(deps.store, tenantId, id);
-  const { headers: _h, filter: _f, disabledAt: _a, disabledReason: _r, ...rest } = current;
+  const { headers: _h, filter: _f, rateLimit: _l, disabledAt: _a, disabledReason: _r, ...rest } = current;
   const keep = {
+    ...(input.rateLimit === undefined && current.rateLimit ? { rateLimit: current.rateLimit } : {}),
     ...(input.headers === undefined && current.headers ? { headers: current.headers } : {}),
     ...(input.filter === undefined && current.filter ? { filter: current.filter } : {}),
   };

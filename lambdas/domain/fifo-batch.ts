@@ -25,6 +25,8 @@ export async function processFifoBatch<R extends BatchRecord>(
      * they stay in flight for the whole visibility timeout unless released, holding their group that long.
      */
     onSkipped?: (records: readonly R[]) => Promise<void>;
+    /** At the end of each group's run, before skipped records are released (rate-limit spacing). */
+    afterGroup?: (groupId: string) => Promise<void>;
   } = {},
 ): Promise<string[]> {
   const groups = new Map<string, R[]>();
@@ -57,6 +59,7 @@ export async function processFifoBatch<R extends BatchRecord>(
           break;
         }
       }
+      await options.afterGroup?.(group[0]!.groupId);
       return failed;
     }),
   );

@@ -40,6 +40,8 @@ export interface Endpoint {
   readonly headers?: Readonly<Record<string, string>>;
   /** Content pattern over the event's `data` that must match for the endpoint to get it (filter.ts). */
   readonly filter?: FilterPattern;
+  /** Most deliveries per second to this endpoint, whatever the backlog (rate-limit.ts); none: no limit. */
+  readonly rateLimit?: number;
   /** When and why the endpoint was disabled (a 410 from the receiver, or the API); absent while enabled. */
   readonly disabledAt?: string;
   readonly disabledReason?: string;

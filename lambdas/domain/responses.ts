@@ -24,6 +24,11 @@ export const EndpointViewSchema = z.object({
     .record(z.string(), z.unknown())
     .optional()
     .describe('EventBridge-style content pattern over the event data'),
+  rateLimit: z
+    .number()
+    .int()
+    .optional()
+    .describe('Most deliveries per second; throttled deliveries wait in order'),
   disabledAt: isoTime.optional(),
   disabledReason: z.string().optional(),
   createdAt: isoTime,

@@ -95,6 +95,13 @@ const filterPattern = z
       'anything-but; see docs/api.md). Only events whose data match are delivered to the endpoint. PATCH null removes it.',
   );
 
+/** Deliveries per second: throttled deliveries wait in the endpoint's group, in order. */
+const rateLimit = z
+  .number('must be a number of deliveries per second')
+  .int('must be a whole number of deliveries per second')
+  .min(1, 'must be at least 1 delivery per second')
+  .max(1000, 'must be at most 1000 deliveries per second');
+
 export const CreateEndpointSchema = z.strictObject({
   tenantId: callerId,
   url: httpUrl,
@@ -106,6 +113,7 @@ export const CreateEndpointSchema = z.strictObject({
   ordering: z.enum(['sequential', 'strict']).optional(),
   headers: customHeaders.optional(),
   filter: filterPattern.optional(),
+  rateLimit: rateLimit.optional(),
 });
 
 export const TenantQuerySchema = z.object({ tenantId: callerId });
@@ -133,10 +141,12 @@ export const UpdateEndpointSchema = z
     headers: customHeaders.optional(),
     /** `null` removes the filter. */
     filter: filterPattern.optional(),
+    /** `null` removes the limit. */
+    rateLimit: rateLimit.nullable().optional(),
   })
   .refine(
     (v) => Object.keys(v).length > 0,
-    'must change at least one of url, events, description, status, ordering, headers, filter',
+    'must change at least one of url, events, description, status, ordering, headers, filter, rateLimit',
   );
 export type UpdateEndpointInput = z.infer<typeof UpdateEndpointSchema>;
 

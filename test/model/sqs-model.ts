@@ -54,6 +54,8 @@ export class SqsModel {
   readonly events: ModelEvent[] = [];
   /** Every command's name, in order, for tests that count calls. */
   readonly calls: string[] = [];
+  /** How many times each message (by body) was handed out, for tests of what a receive costs. */
+  readonly receivesByBody = new Map<string, number>();
 
   constructor(private readonly options: SqsModelOptions) {
     for (const config of options.queues) {
@@ -279,6 +281,7 @@ export class SqsModel {
     // Every receive counts against every message it returns, whatever the consumer does with it.
     for (const m of picked) {
       m.receiveCount++;
+      this.receivesByBody.set(m.body, (this.receivesByBody.get(m.body) ?? 0) + 1);
       m.firstReceiveAt ??= now;
       m.receipt = `rh-${m.messageId}-${++this.handles}`;
       m.availableAt = now + visibility * 1000;

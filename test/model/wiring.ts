@@ -229,7 +229,12 @@ export class World {
   }
 
   /** An enabled endpoint of its own tenant, subscribed to every event type, answering as scripted. */
-  async addEndpoint(id: string, ordering: Ordering, availability: Availability): Promise<void> {
+  async addEndpoint(
+    id: string,
+    ordering: Ordering,
+    availability: Availability,
+    extra: Partial<Pick<Endpoint, 'rateLimit'>> = {},
+  ): Promise<void> {
     const at = new Date(this.clock.now()).toISOString();
     const endpoint: Endpoint = {
       id,
@@ -242,6 +247,7 @@ export class World {
       secrets: [{ secret: 'whsec_model' }],
       createdAt: at,
       updatedAt: at,
+      ...extra,
     };
     await this.store.createEndpoint(endpoint, 500);
     this.endpoints.set(id, endpoint);

@@ -19,6 +19,11 @@ export class FakeClock implements Clock {
   advance(ms: number): void {
     this.current += ms;
   }
+
+  /** A wait on this clock passes at once and moves it on (the rate-limit pacer waits this way). */
+  async sleep(ms: number): Promise<void> {
+    this.current += ms;
+  }
 }
 
 interface Failure {
