@@ -1,12 +1,13 @@
 /**
  * `npm run bench`: throughput, latency, overhead against a minimal baseline, AWS requests and dollars
- * per million deliveries, and the Lambda bundles' footprint, measured on this machine.
+ * per million deliveries, the Lambda bundles' footprint, and a rate-limited endpoint's backlog beside
+ * unthrottled ones (bench/throttled.ts), measured on this machine.
  *
  *   npm run bench                      full sizes, 2 rounds per scenario
  *   npm run bench -- --quick           smaller sizes, 1 round (under a minute on 2 cores)
  *   npm run bench -- --json            also one JSON object per scenario as the last lines
  *   npm run bench -- --doc             write the tables into docs/performance.md (its quick or full block)
- *   --only=1,2   --rounds=3   --no-footprint   --no-cost
+ *   --only=1,2   --rounds=3   --no-footprint   --no-cost   --no-throttled
  *
  * Everything listens on 127.0.0.1 and everything started is stopped on exit (DynamoDB Local included).
  * Progress goes to stderr; the tables (Markdown) and JSON lines to stdout. Method: docs/performance.md.
@@ -38,6 +39,7 @@ import {
 } from './report';
 import { RETRY_SCHEDULE, type RunFigures, type Scenario, scenarios, sizeLabel } from './scenarios';
 import { round } from './stats';
+import { runThrottled } from './throttled';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -63,16 +65,26 @@ interface Args {
   rounds: number;
   footprint: boolean;
   cost: boolean;
+  throttled: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, json: false, doc: false, rounds: 0, footprint: true, cost: true };
+  const args: Args = {
+    quick: false,
+    json: false,
+    doc: false,
+    rounds: 0,
+    footprint: true,
+    cost: true,
+    throttled: true,
+  };
   for (const a of argv) {
     if (a === '--quick') args.quick = true;
     else if (a === '--json') args.json = true;
     else if (a === '--doc') args.doc = true;
     else if (a === '--no-footprint') args.footprint = false;
     else if (a === '--no-cost') args.cost = false;
+    else if (a === '--no-throttled') args.throttled = false;
     else if (a.startsWith('--only=')) args.only = new Set(a.slice(7).split(',').map(Number));
     else if (a.startsWith('--rounds=')) args.rounds = Math.max(1, Math.min(5, Number(a.slice(9)) || 1));
     else throw new Error(`unknown option ${a} (see bench/main.ts)`);
@@ -237,6 +249,21 @@ async function main(): Promise<number> {
             `$${c.dollarsPerMillionEvents.total} per million events`,
         );
     }
+  }
+  if (args.throttled) {
+    progress('throttled: 1 endpoint at 2/s with a backlog of 1,000 beside 99 unthrottled...');
+    const t = await runThrottled(dynamo.endpoint, receiver, http, {
+      backlog: 1000,
+      events: args.quick ? 5 : 20,
+    });
+    const tb = t.b.throttled!;
+    progress(
+      `  throttled: at most ${tb.maxPerSecond} in any second, ${tb.maxInvocationsAtOnce} invocation at once, ` +
+        `${tb.receivedTwice} received twice (${t.held ? 'held' : 'NOT held'}); the 99: p99 ${t.a.p99Ms} -> ` +
+        `${t.b.p99Ms} ms, ${t.a.requestsPerDelivery} -> ${t.b.requestsPerDelivery} requests per delivery`,
+    );
+    if (args.doc && !writeIntoDoc(DOC, 'throttled', t.markdown))
+      progress('docs/performance.md has no <!-- throttled --> block; not written');
   }
   await cleanup();
 

@@ -16,12 +16,12 @@ describe('pacer', () => {
       sends.push(clock.now() - T0);
       clock.advance(30); // the attempt itself
     }
-    expect(sends).toEqual([0, 250, 500, 750]);
+    expect(sends).toEqual([0, 255, 510, 765]);
     await pacer.settle('ep_A');
-    expect(clock.now() - T0).toBe(1000);
+    expect(clock.now() - T0).toBe(1020);
     // The next batch (any instance) may send at once: the spacing since the last send has passed.
     await pacer.beforeSend('ep_A', 4);
-    expect(clock.now() - T0).toBe(1000);
+    expect(clock.now() - T0).toBe(1020);
   });
 
   it('never waits for an endpoint without a limit, nor settles one it did not send to', async () => {
@@ -33,10 +33,10 @@ describe('pacer', () => {
     expect(clock.now()).toBe(T0);
   });
 
-  it('rounds the spacing up, so the rate is never exceeded', () => {
-    expect(spacingMs(3)).toBe(334);
-    expect(spacingMs(1)).toBe(1000);
-    expect(spacingMs(1000)).toBe(1);
+  it('spaces sends by a second over the rate plus 2%, rounded up, so the rate is never exceeded', () => {
+    expect(spacingMs(3)).toBe(340);
+    expect(spacingMs(1)).toBe(1020);
+    expect(spacingMs(1000)).toBe(2);
   });
 });
 
@@ -64,11 +64,11 @@ describe('delivery handler with a rate-limited endpoint', () => {
 
     expect(response.batchItemFailures).toEqual([]);
     const limitedTimes = messages.filter((m) => m.endpointId === 'ep_A').map((m) => sentAt.get(m.deliveryId));
-    expect(limitedTimes).toEqual([0, 500, 1000, 1500, 2000]);
+    expect(limitedTimes).toEqual([0, 510, 1020, 1530, 2040]);
     // Not held behind the limited endpoint: its message went out at once.
     expect(sentAt.get(messages.find((m) => m.endpointId === 'ep_B')!.deliveryId)).toBe(0);
     // The batch ends only once the spacing after the last limited send has passed.
-    expect(service.clock.now() - T0).toBeGreaterThanOrEqual(2500);
+    expect(service.clock.now() - T0).toBeGreaterThanOrEqual(2550);
     for (const m of messages)
       expect(service.store.delivery(m.deliveryId)).toMatchObject({ status: 'succeeded', attemptCount: 1 });
   });
