@@ -57,6 +57,9 @@ export function serviceSettings(s: Settings): ServiceSettings {
     maxEndpointsPerTenant: s.maxEndpointsPerTenant,
     endpointCacheTtlMs: s.endpointCacheTtl,
     allowInsecureTargets: s.allowInsecureTargets,
+    operationalTenant: s.operationalTenant,
+    endpointDisableAfterMs: s.endpointDisableAfter,
+    ...(s.operationalEventBus !== 'none' ? { operationalEventBus: s.operationalEventBus } : {}),
     portal: {
       frameAncestors: s.portalFrameAncestors,
       brandName: s.portalBrandName,

@@ -28,7 +28,9 @@ export type MetricName =
   | 'DeliveryFailed'
   | 'RetryScheduled'
   | 'AttemptDuration'
-  | 'PublishToDeliveryLatency';
+  | 'PublishToDeliveryLatency'
+  | 'EndpointsDisabled'
+  | 'OperationalEventsUnsent';
 
 export interface Telemetry {
   count(name: MetricName, value?: number): void;

@@ -4,6 +4,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createDynamoStore } from './adapters/dynamo-store';
 import { type DataKeySource, EnvelopeSecrets } from './adapters/envelope-secrets';
+import { EventBridgeBus } from './adapters/eventbridge-bus';
 import { createHttpSender } from './adapters/http-sender';
 import { kmsDataKeys } from './adapters/kms-data-keys';
 import { bundledPortalAssets, kmsDerivedKey } from './adapters/portal-key';
@@ -11,6 +12,8 @@ import { queueDepths, SqsQueues } from './adapters/sqs-queues';
 import type { AppConfig } from './config';
 import { cachedEndpoints, type EndpointLookup } from './domain/endpoint-cache';
 import { ConfigError } from './domain/errors';
+import type { OperationalBus, OperationalDeps } from './domain/operational';
+import { pipelineOperational } from './domain/operational-pipeline';
 import { makePortalTokens } from './domain/portal-token';
 import type {
   Clock,
@@ -51,6 +54,8 @@ export interface Service {
   readonly checkResolved: (addresses: readonly string[]) => string | undefined;
   /** The tenant portal (tokens, page); absent when the deployment has no portal key. */
   readonly portal?: Portal;
+  /** Where operational events go: the operational tenant's endpoints and the event bus. */
+  readonly operational: OperationalDeps;
 }
 
 export interface ServiceOverrides {
@@ -67,6 +72,8 @@ export interface ServiceOverrides {
    * fixed key (`localDataKeys`); on AWS, KMS with the key in SECRETS_KEY_ID.
    */
   readonly secretKeys?: DataKeySource;
+  /** Where operational events are put besides the pipeline (tests record them); on AWS, EventBridge. */
+  readonly bus?: OperationalBus;
 }
 
 /** True inside AWS Lambda (not in the local runtime or tests). */
@@ -111,6 +118,15 @@ export function buildService(
     config.retryQueueUrl,
     ...(config.retryDlqUrl ? [config.retryDlqUrl] : []),
   ];
+  const queues = new SqsQueues({
+    client: sqs,
+    deliveryQueueUrl: config.deliveryQueueUrl,
+    deliveryDlqUrl: config.deliveryDlqUrl,
+    retryQueueUrl: config.retryQueueUrl,
+    now: () => clock.now(),
+  });
+  const log = overrides.log ?? createLog('webhooks');
+  const telemetry = overrides.telemetry ?? (IN_LAMBDA ? createTelemetry('webhooks') : noTelemetry);
   return {
     store,
     endpoints: cachedEndpoints(
@@ -119,18 +135,13 @@ export function buildService(
       config.settings.endpointCacheTtlMs ?? 5000,
     ),
     secrets: secretsOf(config, clock, overrides),
-    queues: new SqsQueues({
-      client: sqs,
-      deliveryQueueUrl: config.deliveryQueueUrl,
-      deliveryDlqUrl: config.deliveryDlqUrl,
-      retryQueueUrl: config.retryQueueUrl,
-      now: () => clock.now(),
-    }),
+    queues,
     http: overrides.http ?? createHttpSender({ allowInsecureTargets: config.settings.allowInsecureTargets }),
     clock,
     settings: config.settings,
-    log: overrides.log ?? createLog('webhooks'),
-    telemetry: overrides.telemetry ?? (IN_LAMBDA ? createTelemetry('webhooks') : noTelemetry),
+    log,
+    telemetry,
+    operational: operationalOf(config, { store, queues, clock, log, telemetry }, overrides),
     queueDepths: () => queueDepths(sqs, queueUrls),
     resolveHost: async (hostname) =>
       lookup(hostname, { all: true }).then(
@@ -160,6 +171,39 @@ function secretsOf(config: AppConfig, clock: Clock, overrides: ServiceOverrides)
     );
   };
   return { seal: refuse, open: refuse };
+}
+
+/**
+ * Operational events go into the pipeline (published to the operational tenant like any event, signed and
+ * delivered to its endpoints) and onto the event bus when one is configured. A failure is logged and
+ * counted (`OperationalEventsUnsent`, alarmed on AWS): the change it reports has been made either way.
+ */
+function operationalOf(
+  config: AppConfig,
+  parts: Pick<Service, 'store' | 'queues' | 'clock' | 'log' | 'telemetry'>,
+  overrides: ServiceOverrides,
+): OperationalDeps {
+  const { settings } = config;
+  const bus =
+    overrides.bus ??
+    (settings.operationalEventBus
+      ? new EventBridgeBus({ busName: settings.operationalEventBus, region: config.region })
+      : undefined);
+  return pipelineOperational(
+    { store: parts.store, queues: parts.queues, clock: parts.clock, settings },
+    {
+      ...(bus ? { bus } : {}),
+      onFailure: (event, where, error) => {
+        parts.telemetry.count('OperationalEventsUnsent');
+        parts.log.error('operational event not sent', {
+          eventId: event.id,
+          type: event.type,
+          where,
+          error: String(error),
+        });
+      },
+    },
+  );
 }
 
 function portalOf(config: AppConfig, clock: Clock, overrides: ServiceOverrides): { portal?: Portal } {

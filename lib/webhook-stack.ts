@@ -7,6 +7,7 @@ import { OperationsDashboard } from './constructs/dashboard';
 import { DeliveryPipeline } from './constructs/delivery-pipeline';
 import { ExamplePublisher } from './constructs/example-publisher';
 import { IngestApi } from './constructs/ingest-api';
+import { OperationalEvents } from './constructs/operational-events';
 import { Portal } from './constructs/portal';
 import { Queues } from './constructs/queues';
 import { SecretsKey } from './constructs/secrets-key';
@@ -42,6 +43,8 @@ export class WebhookStack extends Stack {
   public readonly examplePublisher?: ExamplePublisher;
   /** The tenant portal's token key and authorizer; absent when `portal` is false. */
   public readonly portal?: Portal;
+  /** Operational events on EventBridge; absent when `operationalEventBus` is `none`. */
+  public readonly operationalEvents?: OperationalEvents;
 
   constructor(scope: Construct, id: string, props: WebhookStackProps = {}) {
     super(scope, id, {
@@ -137,6 +140,14 @@ export class WebhookStack extends Stack {
       // message that old on the queue means deliveries are not moving.
       deliveryQueueAgeThreshold: Duration.millis(settings.sweepGrace),
     });
+    if (settings.operationalEventBus !== 'none') {
+      this.operationalEvents = new OperationalEvents(this, 'OperationalEvents', {
+        busName: settings.operationalEventBus,
+        publishers: [this.ingestApi.apiFunction, this.pipeline.deliveryFunction],
+        alarmTopic: this.alarms.topic,
+        topicKey: this.encryptionKey,
+      });
+    }
     this.dashboard = new OperationsDashboard(this, 'Dashboard', {
       // Dashboards are global to the account: the region keeps two regional deployments apart.
       dashboardName: `${this.stackName}-${this.region}`,

@@ -28,6 +28,7 @@ export function createDynamoStore(options: DynamoStoreOptions): WebhookStore {
     clearUnsent: (t, id) => events.clearUnsent(t, id),
     retainEvent: (t, id, until, replay) => events.retainEvent(t, id, until, replay),
     createDelivery: (d, at) => deliveries.createDelivery(d, at),
+    holdDeliveries: (list) => deliveries.holdDeliveries(list),
     getDelivery: (t, id) => deliveries.getDelivery(t, id),
     getDeliveries: (t, ids) => deliveries.getDeliveries(t, ids),
     getDeliveryState: (t, id) => deliveries.getDeliveryState(t, id),

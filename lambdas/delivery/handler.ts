@@ -17,6 +17,14 @@ export function makeDeliveryHandler(service: Service) {
   const deps: DelivererDeps = {
     ...service,
     pacer,
+    onDisabled: (endpoint) => {
+      service.telemetry.count('EndpointsDisabled');
+      service.log.warn('endpoint disabled', {
+        tenantId: endpoint.tenantId,
+        endpointId: endpoint.id,
+        reason: endpoint.disabledReason,
+      });
+    },
     onAttempt: ({ delivery, attempt, outcome, nextAttemptAt }) => {
       const { telemetry } = service;
       telemetry.milliseconds('AttemptDuration', attempt.durationMs);

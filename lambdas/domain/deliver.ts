@@ -1,10 +1,16 @@
 import { type AttemptResult, isSuccess, makeAttempt } from './attempt';
 import type { EndpointLookup } from './endpoint-cache';
-import { disableEndpoint, GONE_REASON } from './endpoint-health';
+import { disableEndpoint, GONE_REASON, noteAttempt } from './endpoint-health';
 import { SecretUnreadableError } from './errors';
 import type { RecordOutcome } from './fifo-batch';
 import { parseDeliveryMessage, refOf } from './messages';
 import type { Attempt, DeliveryMessage, DeliveryRef, Endpoint, SigningSecret } from './model';
+import {
+  deliveryFailedEvent,
+  emitOperational,
+  endpointDisabledEvent,
+  type OperationalDeps,
+} from './operational';
 import type {
   AttemptRecord,
   Clock,
@@ -39,6 +45,10 @@ export interface DelivererDeps {
   readonly pacer?: Pacer;
   /** Called once per attempt recorded; the handler turns it into logs and metrics. */
   readonly onAttempt?: (info: AttemptReport) => void;
+  /** Where `endpoint.disabled` and `delivery.failed` go (the service always passes it). */
+  readonly operational?: OperationalDeps;
+  /** Called when an attempt's outcome disabled its endpoint (410 Gone, or failing too long). */
+  readonly onDisabled?: (endpoint: Endpoint) => void;
 }
 
 export interface AttemptReport {
@@ -147,8 +157,36 @@ async function giveUp(
   reason: string,
 ): Promise<RecordOutcome> {
   await deps.queues.deadLetter(message, reason);
-  await deps.store.failDelivery(ref, reason, message.attemptOffset);
+  if (await deps.store.failDelivery(ref, reason, message.attemptOffset))
+    await reportFailed(deps, message, reason, message.attempt - 1);
   return 'ack';
+}
+
+/** `delivery.failed` for a delivery given up on (a test ping is nobody's delivery: none for it). */
+async function reportFailed(deps: DelivererDeps, message: DeliveryMessage, reason: string, attempts: number) {
+  if (!deps.operational || message.noRetry) return;
+  await emitOperational(
+    deps.operational,
+    deliveryFailedEvent({ ...message, round: message.round, attempts }, reason, deps.clock),
+  );
+}
+
+/**
+ * The endpoint's failure streak after an attempt (endpoint-health.ts), and `endpoint.disabled` when the
+ * attempt disabled it. Bookkeeping only: a store error here is swallowed, and the next attempt's outcome
+ * writes what this one could not (the streak's start or end, or the disable).
+ */
+async function noteHealth(deps: DelivererDeps, endpoint: Endpoint, succeeded: boolean, gone: boolean) {
+  try {
+    const disabled = gone
+      ? await disableEndpoint(deps, endpoint.tenantId, endpoint.id, GONE_REASON)
+      : await noteAttempt(deps, endpoint, succeeded);
+    if (!disabled) return;
+    deps.onDisabled?.(disabled);
+    if (deps.operational) await emitOperational(deps.operational, endpointDisabledEvent(disabled));
+  } catch {
+    // See above: re-attempted on the endpoint's next outcome.
+  }
 }
 
 async function settle(
@@ -166,13 +204,15 @@ async function settle(
   if (isSuccess(outcome)) {
     if (await store.recordAttempt(ref, { attempt, status: 'succeeded', attemptOffset: offset }))
       report({ outcome: 'succeeded' });
+    if (!message.noRetry) await noteHealth(deps, ctx.endpoint, true, false);
     return 'ack';
   }
 
   // Standard Webhooks: 410 Gone means "stop": the endpoint is disabled at once and nothing is retried.
   // Disabled first, so a crash before the record can only repeat the attempt, never leave it enabled.
+  // Any other failure extends the endpoint's streak, which disables it once it lasts long enough.
   const gone = outcome.kind === 'response' && outcome.response.status === 410;
-  if (gone) await disableEndpoint(deps, ref.tenantId, ref.endpointId, GONE_REASON);
+  if (!message.noRetry || gone) await noteHealth(deps, ctx.endpoint, false, gone);
 
   // A target that resolves to a private address will not fix itself: its owner must change it.
   const blocked = outcome.kind === 'error' && outcome.errorClass === 'blocked_target';
@@ -205,8 +245,10 @@ async function settle(
         attemptOffset: offset,
       })) &&
       !message.noRetry
-    )
+    ) {
       report({ outcome: 'failed' });
+      await reportFailed(deps, message, reason, number);
+    }
     return 'ack';
   }
 

@@ -158,7 +158,7 @@ async function usableEndpoint(deps: DeliveriesDeps, tenantId: string, endpointId
 }
 
 /** How long an event must still be kept once a delivery of it starts (again): the whole schedule, and more. */
-function keepUntil(settings: ServiceSettings, now: number): number {
+export function keepUntil(settings: ServiceSettings, now: number): number {
   return now + settings.retentionDays * DAY_MS;
 }
 
@@ -183,6 +183,10 @@ export async function replayDelivery(
   }
   if (original.status === 'pending')
     throw new ConflictError(`delivery ${id} is still pending; wait for it to end`);
+  if (original.status === 'held')
+    throw new ConflictError(
+      `delivery ${id} is held while its endpoint is disabled; enabling the endpoint sends it`,
+    );
   const endpoint = await usableEndpoint(deps, tenantId, original.endpointId);
   const event = await deps.store.getEvent(tenantId, original.eventId);
   if (!event) throw new ConflictError(`the event of delivery ${id} is no longer stored (past retention)`);
@@ -207,67 +211,4 @@ export async function replayDelivery(
   return { id: replay.id };
 }
 
-/**
- * Re-queues every delivery of an endpoint that ended `failed` at or after `since`, keeping its id (so
- * receivers can still deduplicate) and giving it a new round of the full retry schedule.
- */
-export async function recoverEndpoint(
-  deps: DeliveriesDeps,
-  tenantId: string,
-  endpointId: string,
-  since: string,
-): Promise<{ requeued: number }> {
-  const now = deps.clock.now();
-  const sinceMs = Date.parse(since);
-  if (sinceMs > now) throw ValidationError.of('since', 'must not be in the future');
-  if (sinceMs < now - deps.settings.retentionDays * DAY_MS) {
-    throw ValidationError.of(
-      'since',
-      `must be within the retention period (${deps.settings.retentionDays} days)`,
-    );
-  }
-  const endpoint = await deps.store.getEndpoint(tenantId, endpointId);
-  if (!endpoint) throw new NotFoundError(`endpoint ${endpointId} not found`);
-  if (endpoint.status !== 'enabled')
-    throw new ConflictError(`endpoint ${endpointId} is disabled; enable it first`);
-
-  // A delivery that failed after `since` was created at most the whole schedule earlier.
-  const scheduleMs = deps.settings.retry.delaysMs.reduce((a, b) => a + b, 0) * 2 + DAY_MS;
-  const recovered: DeliverySummary[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await deps.store.listDeliveries({
-      tenantId,
-      endpointId,
-      status: 'failed',
-      since: Math.max(0, sinceMs - scheduleMs),
-      limit: 100,
-      ...(cursor ? { cursor } : {}),
-    });
-    for (const delivery of page.items) {
-      if (Date.parse(delivery.updatedAt) < sinceMs) continue;
-      const again = await deps.store.recoverDelivery(
-        tenantId,
-        delivery.id,
-        now,
-        now + deps.settings.sweepGraceMs,
-      );
-      if (again) recovered.push(again);
-    }
-    cursor = page.cursor;
-  } while (cursor);
-
-  // Oldest first, so the endpoint gets them in publish order. Each carries its body; the event is kept.
-  recovered.sort((a, b) => (a.id < b.id ? -1 : 1));
-  const events = new Map<string, StoredEvent | undefined>();
-  const messages = [];
-  for (const d of recovered) {
-    if (!events.has(d.eventId)) {
-      await deps.store.retainEvent(tenantId, d.eventId, keepUntil(deps.settings, now));
-      events.set(d.eventId, await deps.store.getEvent(tenantId, d.eventId));
-    }
-    messages.push(nextAttemptMessage(d, endpoint.ordering, events.get(d.eventId), d.round ?? 0));
-  }
-  await deps.queues.enqueue(messages);
-  return { requeued: recovered.length };
-}
+export { recoverEndpoint } from './recover';

@@ -6,6 +6,15 @@ import { parseFilter } from './filter';
 import { newId } from './ids';
 import { nextAttemptMessage } from './messages';
 import { type Endpoint, newDelivery, type StoredEvent, type StoredSecret } from './model';
+import {
+  emitOperational,
+  endpointDisabledEvent,
+  endpointEnabledEvent,
+  OPERATIONAL_TYPES,
+  type OperationalDeps,
+  operationalTenantOf,
+  subscribableType,
+} from './operational';
 import type {
   Clock,
   DeliveryQueues,
@@ -15,6 +24,7 @@ import type {
   SecretSealer,
   WebhookStore,
 } from './ports';
+import { releaseHeld } from './recover';
 import { isStandardWebhooksSecret } from './request';
 import type { CreateEndpointWithSecretInput, RotateSecretInput, UpdateEndpointInput } from './schemas';
 import { bindingOf, sealLegacySecrets, sealSecret } from './secrets';
@@ -25,6 +35,10 @@ export interface EndpointDeps {
   readonly store: WebhookStore;
   readonly clock: Clock;
   readonly settings: ServiceSettings;
+  /** Sends the deliveries held while an endpoint was disabled, once it is enabled. */
+  readonly queues: Pick<DeliveryQueues, 'enqueue'>;
+  /** Where `endpoint.enabled` and `endpoint.disabled` go (the service always passes it). */
+  readonly operational?: OperationalDeps;
   /** Seals every secret before it is stored: the API never writes one in clear. */
   readonly secrets: SecretSealer;
   /** Resolves a host name to its addresses, for the registration-time target check (required: no opt-out). */
@@ -74,10 +88,16 @@ async function checkTarget(deps: EndpointDeps, raw: string): Promise<string> {
   return target.url.toString();
 }
 
-function checkEventTypes(settings: ServiceSettings, events: readonly string[]): string[] {
+function checkEventTypes(settings: ServiceSettings, tenantId: string, events: readonly string[]): string[] {
+  const operational = tenantId === operationalTenantOf(settings);
   events.forEach((type, i) => {
-    if (type !== '*' && !settings.catalog.has(type)) {
-      throw ValidationError.of(`events.${i}`, `"${type}" is not in the event catalog (GET /v1/event-types)`);
+    if (type !== '*' && !subscribableType(settings, tenantId, type)) {
+      throw ValidationError.of(
+        `events.${i}`,
+        operational
+          ? `"${type}" is not an operational event type (${OPERATIONAL_TYPES.map((t) => t.type).join(', ')}): the operational tenant receives only those`
+          : `"${type}" is not in the event catalog (GET /v1/event-types)`,
+      );
     }
   });
   return [...new Set(events)];
@@ -88,7 +108,7 @@ export async function createEndpoint(
   input: CreateEndpointWithSecretInput,
 ): Promise<EndpointView & { secret: string }> {
   const { store, clock, settings } = deps;
-  const events = checkEventTypes(settings, input.events);
+  const events = checkEventTypes(settings, input.tenantId, input.events);
   const url = await checkTarget(deps, input.url);
   if (
     input.secret !== undefined &&
@@ -158,13 +178,24 @@ export async function updateEndpoint(
   input: UpdateEndpointInput,
 ): Promise<EndpointView> {
   const current = await mustGet(deps.store, tenantId, id);
-  const { headers: _h, filter: _f, rateLimit: _l, disabledAt: _a, disabledReason: _r, ...rest } = current;
+  const {
+    headers: _h,
+    filter: _f,
+    rateLimit: _l,
+    disabledAt: _a,
+    disabledReason: _r,
+    failingSince,
+    ...rest
+  } = current;
   const keep = {
     ...(input.rateLimit === undefined && current.rateLimit ? { rateLimit: current.rateLimit } : {}),
     ...(input.headers === undefined && current.headers ? { headers: current.headers } : {}),
     ...(input.filter === undefined && current.filter ? { filter: current.filter } : {}),
   };
   const status = input.status ?? current.status;
+  // Enabling starts afresh: the failure streak that may have disabled it is over.
+  const streak =
+    failingSince && !(current.status === 'disabled' && status === 'enabled') ? { failingSince } : {};
   const disabled =
     status === 'enabled'
       ? {}
@@ -176,10 +207,11 @@ export async function updateEndpoint(
     // A write through the API is where a secret still in clear gets sealed.
     secrets: await sealLegacySecrets(deps.secrets, bindingOf(current), current.secrets),
     ...keep,
+    ...streak,
     ...extras(deps.settings, input),
     ...disabled,
     ...(input.url !== undefined ? { url: await checkTarget(deps, input.url) } : {}),
-    ...(input.events !== undefined ? { events: checkEventTypes(deps.settings, input.events) } : {}),
+    ...(input.events !== undefined ? { events: checkEventTypes(deps.settings, tenantId, input.events) } : {}),
     ...(input.description !== undefined ? { description: input.description } : {}),
     ...(input.status !== undefined ? { status: input.status } : {}),
     ...(input.ordering !== undefined ? { ordering: input.ordering } : {}),
@@ -188,6 +220,7 @@ export async function updateEndpoint(
   if (!(await deps.store.updateEndpoint(next, current.updatedAt))) {
     throw new ConflictError(`endpoint ${id} was changed by another request; read it again and retry`);
   }
+  if (current.status !== next.status) await afterStatusChange(deps, current, next);
   return endpointView(next);
 }
 
@@ -286,3 +319,16 @@ export async function testEndpoint(
 
 /** The type of the test event (not in the catalog: only the test route sends it). */
 export const PING_TYPE = 'ping';
+
+/**
+ * After an owner enabled or disabled an endpoint: the operational event, and on enabling, the deliveries
+ * held while it was disabled, sent in publish order before the call answers.
+ */
+async function afterStatusChange(deps: EndpointDeps, before: Endpoint, after: Endpoint): Promise<void> {
+  if (after.status === 'enabled') {
+    await releaseHeld(deps, after, Date.parse(before.disabledAt ?? before.updatedAt));
+    if (deps.operational) await emitOperational(deps.operational, endpointEnabledEvent(after));
+  } else if (deps.operational) {
+    await emitOperational(deps.operational, endpointDisabledEvent(after));
+  }
+}

@@ -4,7 +4,11 @@ import { newDeliveryId } from './ids';
 
 export type EndpointStatus = 'enabled' | 'disabled';
 export type Ordering = 'sequential' | 'strict';
-export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
+/**
+ * `held`: kept, not attempted, while its endpoint is disabled; enabling the endpoint (or `recover`) sends
+ * it. Final: `succeeded` and `failed`.
+ */
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'held';
 
 /** Why an attempt failed; `http_status` carries the status in `responseStatus`. */
 export type ErrorClass = 'timeout' | 'dns' | 'connection' | 'tls' | 'http_status' | 'blocked_target';
@@ -45,6 +49,11 @@ export interface Endpoint {
   /** When and why the endpoint was disabled (a 410 from the receiver, or the API); absent while enabled. */
   readonly disabledAt?: string;
   readonly disabledReason?: string;
+  /**
+   * Start of an unbroken streak of failed attempts (any success clears it); written only when the streak
+   * starts or ends. An endpoint failing for `ENDPOINT_DISABLE_AFTER` is disabled (endpoint-health.ts).
+   */
+  readonly failingSince?: string;
 }
 
 export interface StoredEvent {

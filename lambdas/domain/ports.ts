@@ -109,6 +109,11 @@ export type DeliveryState = Pick<
 export interface DeliveryStore {
   /** Writes a new pending delivery (a replay), so it can be read before its first attempt. */
   createDelivery(delivery: Delivery, sweepAt: number): Promise<void>;
+  /**
+   * Keeps deliveries for a disabled endpoint: one small `held` record each, no queue message, not
+   * sweepable. A delivery that already has a record is left as it is (a re-publish or the sweeper).
+   */
+  holdDeliveries(deliveries: readonly Delivery[]): Promise<void>;
   /** A delivery with every attempt, or undefined. */
   getDelivery(tenantId: string, deliveryId: string): Promise<Delivery | undefined>;
   /** Deliveries by id, without their attempts; ids with no record are left out. */
@@ -129,8 +134,8 @@ export interface DeliveryStore {
   /** Ends a pending (or unrecorded) delivery `failed` without an attempt (endpoint deleted or disabled). */
   failDelivery(ref: DeliveryRef, reason: string, attemptOffset: number): Promise<boolean>;
   /**
-   * Turns a failed delivery pending again for a new round of attempts (round + 1, the schedule restarted);
-   * the delivery as it now is, or undefined if it was not failed.
+   * Turns a failed or held delivery pending again for a new round of attempts (round + 1, the schedule
+   * restarted); the delivery as it now is, or undefined if it was neither.
    */
   recoverDelivery(
     tenantId: string,

@@ -9,6 +9,7 @@ import {
   type PublishResult,
   prepareEvent,
   republish,
+  sendPrepared,
 } from './publish';
 import type { PublishEventInput } from './schemas';
 
@@ -78,7 +79,10 @@ export async function publishBatch(
   );
   fresh.sort((a, b) => a - b);
   try {
-    await deps.queues.enqueue(fresh.flatMap((i) => prepared[i]!.messages));
+    await sendPrepared(
+      deps,
+      fresh.map((i) => prepared[i]!),
+    );
   } catch (error) {
     await markUnsent(
       deps,

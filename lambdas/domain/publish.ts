@@ -1,15 +1,18 @@
 import { serializeEnvelope } from './envelope';
 import { PayloadTooLargeError, ValidationError } from './errors';
-import { selectEndpoints } from './fanout';
+import { selectEndpoints, selectHeld } from './fanout';
 import { newId } from './ids';
 import { nextAttemptMessage } from './messages';
-import { type DeliveryMessage, type Endpoint, newDelivery, type StoredEvent } from './model';
-import type { Clock, DeliveryQueues, EndpointStore, EventStore } from './ports';
+import { type Delivery, type DeliveryMessage, type Endpoint, newDelivery, type StoredEvent } from './model';
+import { checkPublisher } from './operational';
+import type { Clock, DeliveryQueues, DeliveryStore, EndpointStore, EventStore } from './ports';
 import type { PublishEventInput } from './schemas';
 import type { ServiceSettings } from './settings';
 
 export interface PublishDeps {
-  readonly store: Pick<EndpointStore, 'listTenantEndpoints'> & EventStore;
+  readonly store: Pick<EndpointStore, 'listTenantEndpoints'> &
+    EventStore &
+    Pick<DeliveryStore, 'holdDeliveries'>;
   readonly queues: Pick<DeliveryQueues, 'enqueue'>;
   readonly clock: Clock;
   readonly settings: ServiceSettings;
@@ -46,18 +49,34 @@ const RESEND_WINDOW_MS = 4 * 60_000;
  * if the caller does not retry; a retry with the same `id` sends it at once. Copies are dropped by SQS's
  * deduplication (same delivery, round and attempt within 5 minutes).
  */
-export async function publishEvent(deps: PublishDeps, input: PublishEventInput): Promise<PublishResult> {
+export async function publishEvent(
+  deps: PublishDeps,
+  input: PublishEventInput,
+  options: { readonly internal?: boolean } = {},
+): Promise<PublishResult> {
   const endpoints = await deps.store.listTenantEndpoints(input.tenantId);
-  const prepared = prepareEvent(deps, input, endpoints);
+  const prepared = prepareEvent(deps, input, endpoints, options);
   if ((await deps.store.putEvent(prepared.event)) === 'exists')
     return republish(deps, input.tenantId, prepared.event.id, endpoints);
   try {
-    await deps.queues.enqueue(prepared.messages);
+    await sendPrepared(deps, [prepared]);
   } catch (error) {
     await markUnsent(deps, [prepared.event]);
     throw error;
   }
   return accepted(prepared.event);
+}
+
+/**
+ * Sends the first-attempt messages of new events in order, and writes the held records of those for
+ * disabled endpoints (no message: they wait for the endpoint to be enabled).
+ */
+export async function sendPrepared(deps: PublishDeps, prepared: readonly PreparedEvent[]): Promise<void> {
+  const held = prepared.flatMap((p) => p.held);
+  await Promise.all([
+    deps.queues.enqueue(prepared.flatMap((p) => p.messages)),
+    held.length > 0 ? deps.store.holdDeliveries(held) : undefined,
+  ]);
 }
 
 export function accepted(event: StoredEvent): PublishResult {
@@ -73,6 +92,8 @@ export async function markUnsent(deps: PublishDeps, events: readonly StoredEvent
 export interface PreparedEvent {
   readonly event: StoredEvent;
   readonly messages: DeliveryMessage[];
+  /** Deliveries to disabled endpoints: kept as `held` records, sent once the endpoint is enabled. */
+  readonly held: Delivery[];
 }
 
 /**
@@ -84,9 +105,11 @@ export function prepareEvent(
   deps: Pick<PublishDeps, 'clock' | 'settings'>,
   input: PublishEventInput,
   tenantEndpoints: readonly Endpoint[],
+  options: { readonly internal?: boolean } = {},
 ): PreparedEvent {
   const { clock, settings } = deps;
-  if (!settings.catalog.has(input.type)) {
+  checkPublisher(settings, input, options.internal ?? false);
+  if (!options.internal && !settings.catalog.has(input.type)) {
     throw ValidationError.of('type', `"${input.type}" is not in the event catalog (GET /v1/event-types)`);
   }
   const now = clock.now();
@@ -101,19 +124,20 @@ export function prepareEvent(
     );
   }
   const endpoints = selectEndpoints(tenantEndpoints, input.type, input.data);
-  const deliveries = endpoints.map((endpoint) =>
-    newDelivery({ tenantId: input.tenantId, eventId, eventType: input.type, endpointId: endpoint.id }, now),
-  );
+  const of = (endpoint: Endpoint) =>
+    newDelivery({ tenantId: input.tenantId, eventId, eventType: input.type, endpointId: endpoint.id }, now);
+  const deliveries = endpoints.map(of);
+  const held = selectHeld(tenantEndpoints, input.type, input.data).map(of);
   const event: StoredEvent = {
     id: eventId,
     tenantId: input.tenantId,
     type: input.type,
     body,
     createdAt,
-    deliveries: deliveries.map((d) => ({ id: d.id, endpointId: d.endpointId })),
+    deliveries: [...deliveries, ...held].map((d) => ({ id: d.id, endpointId: d.endpointId })),
   };
   const messages = deliveries.map((d, i) => nextAttemptMessage(d, endpoints[i]!.ordering, event));
-  return { event, messages };
+  return { event, messages, held };
 }
 
 /**
@@ -135,8 +159,9 @@ export async function republish(
 }
 
 /**
- * Sends the first-attempt message of each of an event's deliveries whose endpoint still exists, then
- * clears the event's unsent mark. A deleted endpoint's delivery is not sent: there is nothing to send to.
+ * Sends the first-attempt message of each of an event's deliveries whose endpoint still exists (or holds
+ * it, when the endpoint is disabled), then clears the event's unsent mark. A deleted endpoint's delivery
+ * is not sent: there is nothing to send to.
  */
 export async function sendFirstAttempts(
   deps: PublishDeps,
@@ -145,20 +170,24 @@ export async function sendFirstAttempts(
   skip: ReadonlySet<string> = new Set(),
 ): Promise<void> {
   const byId = new Map(endpoints.map((ep) => [ep.id, ep]));
-  const messages = event.deliveries.flatMap((d) => {
+  const messages: DeliveryMessage[] = [];
+  const held: Delivery[] = [];
+  for (const d of event.deliveries) {
     const endpoint = byId.get(d.endpointId);
-    if (!endpoint || skip.has(d.id)) return [];
-    const delivery = {
+    if (!endpoint || skip.has(d.id)) continue;
+    const delivery: Delivery = {
+      ...newDelivery(
+        { tenantId: event.tenantId, eventId: event.id, eventType: event.type, endpointId: d.endpointId },
+        Date.parse(event.createdAt),
+      ),
       id: d.id,
-      tenantId: event.tenantId,
-      eventId: event.id,
-      eventType: event.type,
-      endpointId: d.endpointId,
-      createdAt: event.createdAt,
-      attemptCount: 0,
     };
-    return [nextAttemptMessage(delivery, endpoint.ordering, event)];
-  });
-  await deps.queues.enqueue(messages);
+    if (endpoint.status === 'disabled') held.push(delivery);
+    else messages.push(nextAttemptMessage(delivery, endpoint.ordering, event));
+  }
+  await Promise.all([
+    deps.queues.enqueue(messages),
+    held.length > 0 ? deps.store.holdDeliveries(held) : undefined,
+  ]);
   if (event.unsent) await deps.store.clearUnsent(event.tenantId, event.id);
 }

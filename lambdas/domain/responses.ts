@@ -31,6 +31,11 @@ export const EndpointViewSchema = z.object({
     .describe('Most deliveries per second; throttled deliveries wait in order'),
   disabledAt: isoTime.optional(),
   disabledReason: z.string().optional(),
+  failingSince: isoTime
+    .optional()
+    .describe(
+      'Start of an unbroken streak of failed attempts (any success clears it); the endpoint is disabled once it lasts ENDPOINT_DISABLE_AFTER',
+    ),
   createdAt: isoTime,
   updatedAt: isoTime,
 });
@@ -103,7 +108,7 @@ const deliveryFields = {
   eventId: z.string(),
   eventType: z.string(),
   endpointId: z.string(),
-  status: z.enum(['pending', 'succeeded', 'failed']),
+  status: z.enum(['pending', 'succeeded', 'failed', 'held']),
   attemptCount: z.number().int(),
   nextAttemptAt: z.number().int().optional().describe('Epoch ms the next attempt is due, while pending'),
   createdAt: isoTime,

@@ -12,12 +12,13 @@ export interface RetryPolicy {
   readonly jitter: number;
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** `"90s"`, `"5m"`, `"2h"`, `"250ms"` to milliseconds. */
 export function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
-  if (!match) throw new ConfigError(`"${text}" is not a duration (use a number and ms, s, m or h, e.g. 5m)`);
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
+  if (!match)
+    throw new ConfigError(`"${text}" is not a duration (use a number and ms, s, m, h or d, e.g. 5m)`);
   return Math.round(Number(match[1]) * UNITS[match[2]!]!);
 }
 

@@ -185,7 +185,7 @@ export const ListDeliveriesQuerySchema = z
       .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an endpoint id')
       .optional(),
     eventId: callerId.optional(),
-    status: z.enum(['pending', 'succeeded', 'failed']).optional(),
+    status: z.enum(['pending', 'succeeded', 'failed', 'held']).optional(),
     eventType: eventType.optional(),
     since: z.iso
       .datetime({ offset: true, message: 'must be an ISO-8601 date-time, e.g. 2026-11-20T00:00:00Z' })

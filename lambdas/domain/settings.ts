@@ -22,6 +22,12 @@ export interface ServiceSettings {
   readonly endpointCacheTtlMs: number;
   /** Lets endpoints use http:// and private addresses (local development only). */
   readonly allowInsecureTargets: boolean;
+  /** Tenant whose endpoints get the operational events (`_operational` when absent). */
+  readonly operationalTenant?: string;
+  /** An endpoint failing without a break this long is disabled (`ENDPOINT_DISABLE_AFTER`; 5 days when absent). */
+  readonly endpointDisableAfterMs?: number;
+  /** EventBridge bus the operational events are put on; absent: none. */
+  readonly operationalEventBus?: string;
   /** The tenant portal's page and tokens. */
   readonly portal?: PortalSettings;
 }

@@ -6,7 +6,10 @@ import { sendFirstAttempts } from './publish';
 import type { ServiceSettings } from './settings';
 
 export interface SweepDeps {
-  readonly store: Pick<DeliveryStore, 'listSweepable' | 'rescheduleSweep' | 'getDeliveries'> &
+  readonly store: Pick<
+    DeliveryStore,
+    'listSweepable' | 'rescheduleSweep' | 'getDeliveries' | 'holdDeliveries'
+  > &
     Pick<EndpointStore, 'getEndpoint' | 'listTenantEndpoints'> &
     EventStore;
   readonly queues: Pick<DeliveryQueues, 'enqueue' | 'delay'>;

@@ -100,7 +100,7 @@ const OPERATIONS: Record<OperationId, OperationSpec> = {
   },
   updateEndpoint: {
     summary:
-      'Change url, events, description, status, ordering, headers or filter; status enabled clears disabledAt and disabledReason',
+      'Change url, events, description, status, ordering, headers or filter; status enabled clears disabledAt, disabledReason and failingSince and sends the deliveries held while it was disabled, in publish order',
     tag: 'endpoints',
     body: UpdateEndpointSchema,
     tenantQuery: true,
@@ -246,7 +246,7 @@ const GATEWAY_ANSWERS = {
 
 const QUERY_SCHEMAS: Record<string, unknown> = {
   limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
-  status: { type: 'string', enum: ['pending', 'succeeded', 'failed'] },
+  status: { type: 'string', enum: ['pending', 'succeeded', 'failed', 'held'] },
 };
 
 /** JSON Schema of a zod schema; `io` picks what a request may send or what a response holds. */

@@ -32,6 +32,7 @@ function fail(rule: string, value: unknown): never {
 
 /** `90000` to `"90s"`, `300000` to `"5m"`: the shortest exact form `parseDuration` reads back. */
 export function formatDuration(ms: number): string {
+  if (ms !== 0 && ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
   if (ms !== 0 && ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms !== 0 && ms % 60_000 === 0) return `${ms / 60_000}m`;
   if (ms % 1000 === 0) return `${ms / 1000}s`;

@@ -174,3 +174,6 @@ export const DELIVERY_BATCH_SIZE = 10;
 export function deliveryFunctionTimeoutSeconds(deliveryTimeoutMs: number): number {
   return Math.min(900, Math.ceil(deliveryTimeoutMs / 1000) * DELIVERY_BATCH_SIZE + 15);
 }
+
+/** `source` of the operational events on EventBridge (rules match on it and on `detail-type`). */
+export const OPERATIONAL_EVENT_SOURCE = 'webhooks.operational';

@@ -12,6 +12,8 @@
  * in `usedBy`.
  */
 import { DEFAULT_CATALOG } from '../domain/catalog';
+import { DEFAULT_DISABLE_AFTER_MS } from '../domain/endpoint-health';
+import { DEFAULT_OPERATIONAL_TENANT } from '../domain/operational';
 import {
   catalog,
   decimal,
@@ -20,55 +22,15 @@ import {
   flag,
   integer,
   integerOneOf,
-  type Kind,
   oneOf,
   path,
   schedule,
   text,
 } from './kinds';
+import { PORTAL_SETTINGS } from './portal-settings';
+import { type Setting, setting } from './setting';
 
-/** The service's own functions (the example publisher reads none of these settings). */
-export const SERVICE_FUNCTIONS = ['ingest', 'api', 'delivery', 'retry', 'sweeper'] as const;
-export type ServiceFunctionName = (typeof SERVICE_FUNCTIONS)[number];
-
-export interface Setting<T, Input = T> {
-  readonly kind: Kind<T, Input>;
-  /**
-   * `context`: a CDK context key and stack prop (`-c key=value`). `refused`: has a context key only to
-   * refuse it with a reason. `local`: read by the local runtime only.
-   */
-  readonly scope: 'context' | 'refused' | 'local';
-  /** Environment variable the functions (and the local runtime) read it from; none for stack-only settings. */
-  readonly env?: string;
-  readonly default: T | undefined;
-  /** How the README states the default when it is not simply the formatted value. */
-  readonly defaultText?: string;
-  /** Default of the local runtime (`npm start`) where it differs. */
-  readonly localDefault?: T;
-  /** Functions whose environment carries it. Empty: the stack uses it while building resources. */
-  readonly usedBy: readonly ServiceFunctionName[];
-  /** One line for the README table. */
-  readonly help: string;
-  /** A valid value other than the default (tests deploy with it; the README may quote it). */
-  readonly example: Input;
-  /** Why the context key is refused (scope `refused`). */
-  readonly refusal?: string;
-}
-
-/**
- * Types come from the kind alone (`NoInfer`), so a default cannot widen an enum to `string`; the scope
- * and whether there is a default are kept as literal types, for `ContextKey` and `Settings`.
- */
-function setting<T, Input, const Scope extends Setting<T, Input>['scope'], D extends T | undefined>(
-  spec: Omit<Setting<T, Input>, 'scope' | 'default' | 'localDefault' | 'example'> & {
-    readonly scope: Scope;
-    readonly default: D & NoInfer<T | undefined>;
-    readonly localDefault?: NoInfer<T>;
-    readonly example: NoInfer<Input>;
-  },
-): Setting<T, Input> & { readonly scope: Scope; readonly default: D } {
-  return spec;
-}
+export { SERVICE_FUNCTIONS, type ServiceFunctionName, type Setting } from './setting';
 
 /** CloudWatch Logs retention periods, in days. */
 const LOG_RETENTION_DAYS = [
@@ -78,6 +40,7 @@ const LOG_RETENTION_DAYS = [
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 
 export const SETTINGS = {
   retrySchedule: setting({
@@ -189,6 +152,40 @@ export const SETTINGS = {
       'path of a JSON file; deployed inside the function bundles, so any size works',
     example: [{ type: 'thing.happened', description: 'A thing happened.' }],
   }),
+  endpointDisableAfter: setting({
+    kind: duration(SECOND, 90 * DAY),
+    scope: 'context',
+    env: 'ENDPOINT_DISABLE_AFTER',
+    default: DEFAULT_DISABLE_AFTER_MS,
+    usedBy: ['delivery'],
+    help:
+      'an endpoint whose every attempt failed for this long (from the first failure of an unbroken streak; ' +
+      'any success resets it) is disabled; its events are then held until it is enabled',
+    example: '3d',
+  }),
+  operationalTenant: setting({
+    kind: text(/^[A-Za-z0-9_.:-]{1,128}$/, 'a tenant id: letters, digits and _ . : -, at most 128'),
+    scope: 'context',
+    env: 'OPERATIONAL_TENANT',
+    default: DEFAULT_OPERATIONAL_TENANT,
+    usedBy: ['ingest', 'api', 'delivery'],
+    help:
+      'tenant whose endpoints receive the operational events (`endpoint.disabled`, `endpoint.enabled`, ' +
+      '`delivery.failed`); publishers cannot publish to it',
+    example: 'ops',
+  }),
+  operationalEventBus: setting({
+    kind: text(/^(none|[A-Za-z0-9._/-]{1,256})$/, '`none`, or an EventBridge bus name'),
+    scope: 'context',
+    env: 'OPERATIONAL_EVENT_BUS',
+    default: 'default',
+    localDefault: 'none',
+    usedBy: ['api', 'delivery'],
+    help:
+      "EventBridge bus the operational events are also put on (the account's default bus unless set; " +
+      "`none`: off, the local runtime's default); the stack routes `endpoint.disabled` to the alarm topic",
+    example: 'ops-bus',
+  }),
   logLevel: setting({
     kind: oneOf(['debug', 'info', 'warn', 'error'] as const),
     scope: 'context',
@@ -213,57 +210,7 @@ export const SETTINGS = {
       'not available on AWS; deployed functions always refuse private and non-HTTPS targets. Use the local ' +
       'runtime (npm start) to deliver to local receivers.',
   }),
-  portal: setting({
-    kind: flag(),
-    scope: 'context',
-    default: true,
-    usedBy: [],
-    help:
-      '`false` leaves the tenant portal out: no token key, no authorizer, no `/portal` routes (the ' +
-      'token route answers 404)',
-    example: false,
-  }),
-  portalFrameAncestors: setting({
-    kind: text(
-      /^('none'|'self'|https:\/\/[A-Za-z0-9.*:-]+)( ('self'|https:\/\/[A-Za-z0-9.*:-]+))*$/,
-      "'none', or 'self' and/or https:// origins separated by spaces",
-    ),
-    scope: 'context',
-    env: 'PORTAL_FRAME_ANCESTORS',
-    default: "'none'",
-    usedBy: ['api'],
-    help:
-      "who may show the portal in an iframe (its Content-Security-Policy `frame-ancestors`): your dashboard's " +
-      'origin, e.g. `https://dashboard.example.com`',
-    example: "'self' https://dashboard.example.com",
-  }),
-  portalBrandName: setting({
-    kind: text(/^[^<>&"'\\]{1,40}$/, 'at most 40 characters, none of < > & " \' \\'),
-    scope: 'context',
-    env: 'PORTAL_BRAND_NAME',
-    default: 'Webhooks',
-    usedBy: ['api'],
-    help: "name shown in the portal page's header and title",
-    example: 'YumKiosk webhooks',
-  }),
-  portalAccentColor: setting({
-    kind: text(/^#[0-9a-fA-F]{6}$/, 'a colour as #rrggbb'),
-    scope: 'context',
-    env: 'PORTAL_ACCENT_COLOR',
-    default: '#2563eb',
-    usedBy: ['api'],
-    help: "the portal page's accent colour (buttons, links, focus rings)",
-    example: '#e11d48',
-  }),
-  portalTokenMaxTtl: setting({
-    kind: duration(MINUTE, 24 * HOUR),
-    scope: 'context',
-    env: 'PORTAL_TOKEN_MAX_TTL',
-    default: 24 * HOUR,
-    usedBy: ['api'],
-    help: 'longest `ttlSeconds` a portal token may be minted with (tokens last 1h by default, 60s at least)',
-    example: '8h',
-  }),
+  ...PORTAL_SETTINGS,
   apiType: setting({
     kind: oneOf(['http', 'rest'] as const),
     scope: 'context',

@@ -170,6 +170,16 @@ export class Alarms extends Construct {
       );
     }
 
+    alarm(
+      'OperationalEventsUnsent',
+      serviceMetric('OperationalEventsUnsent', { statistic: 'Sum', period: PERIOD }),
+      1,
+      'An operational event (endpoint.disabled, endpoint.enabled or delivery.failed) could not be published ' +
+        'to the operational tenant or put on the event bus. The change it reports was made; the function log ' +
+        'names the event.',
+      'operational-events-unsent',
+    );
+
     const api5xx = props.api5xxThreshold ?? 5;
     alarm(
       'Api5xx',

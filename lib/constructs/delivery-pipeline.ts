@@ -61,6 +61,8 @@ export class DeliveryPipeline extends Construct {
       }),
     );
     queues.retryQueue.grantSendMessages(this.deliveryFunction);
+    // Operational events (delivery.failed, endpoint.disabled) are published into the pipeline.
+    queues.deliveryQueue.grantSendMessages(this.deliveryFunction);
     queues.deliveryDlq.grantSendMessages(this.deliveryFunction);
 
     const retry = new ServiceFunction(this, 'Retry', {

@@ -36,7 +36,7 @@ export function deliveriesView(
     'select',
     {},
     h('option', { value: '' }, 'Any status'),
-    ['pending', 'succeeded', 'failed'].map((s) => h('option', { value: s }, s)),
+    ['pending', 'succeeded', 'failed', 'held'].map((s) => h('option', { value: s }, s)),
   );
   const eventType = h(
     'select',

@@ -22,8 +22,13 @@ describe('KMS key policy', () => {
     const keyId = stack.getLogicalId(stack.encryptionKey.node.defaultChild as CfnElement);
     const statements = template.toJSON().Resources[keyId].Properties.KeyPolicy.Statement as Statement[];
     const services = statements.filter((s) => s.Principal?.Service !== undefined);
-    // Every service principal on this key is conditioned; today CloudWatch (alarms to the SNS topic) is the one.
-    expect(services.map((s) => s.Principal!.Service)).toEqual(['cloudwatch.amazonaws.com']);
+    // Every service principal on this key is conditioned: CloudWatch (alarms to the SNS topic) and EventBridge
+    // (the operational-events rule to the same topic; operational-events.test.ts checks its condition).
+    expect(services.map((s) => s.Principal!.Service)).toEqual([
+      'cloudwatch.amazonaws.com',
+      'events.amazonaws.com',
+    ]);
+    for (const s of services) expect(s.Condition).toBeDefined();
     expect(services[0]!.Condition).toEqual({
       StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
       ArnLike: {

@@ -373,10 +373,10 @@ describe('WebhookStack with default settings', () => {
       );
     });
 
-    it('lets the delivery function send to the retry queue and the delivery DLQ, and hold delivery messages', () => {
+    it('lets the delivery function send to the retry queue, the delivery DLQ and (operational events) the delivery queue, and hold delivery messages', () => {
       const delivery = logicalId(stack.pipeline.deliveryFunction);
       expect(queuesAllowed(template, delivery, 'sqs:SendMessage')).toEqual(
-        sorted(q().retry, q().deliveryDlq),
+        sorted(q().retry, q().deliveryDlq, q().delivery),
       );
       expect(queuesAllowed(template, delivery, 'sqs:ChangeMessageVisibility')).toEqual([q().delivery]);
       expect(queuesAllowed(template, delivery, 'sqs:ReceiveMessage')).toEqual([q().delivery]);
@@ -456,7 +456,7 @@ describe('WebhookStack with default settings', () => {
     it('sends every alarm to the one topic, described with a link to its runbook section', () => {
       const topic = logicalId(stack.alarms.topic);
       const anchors = runbookAnchors();
-      expect(alarms()).toHaveLength(17);
+      expect(alarms()).toHaveLength(18);
       for (const { id, p } of alarms()) {
         expect([id, p.AlarmActions]).toEqual([id, [{ Ref: topic }]]);
         const section = String(p.AlarmDescription).match(/Runbook: docs\/operations\.md#([a-z0-9-]+)$/)?.[1];

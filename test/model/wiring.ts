@@ -10,6 +10,7 @@ import { loadConfig } from '../../lambdas/config';
 import { makeDeliveryHandler } from '../../lambdas/delivery/handler';
 import { DependencyUnavailableError } from '../../lambdas/domain/errors';
 import type { Delivery, Endpoint, Ordering } from '../../lambdas/domain/model';
+import { pipelineOperational } from '../../lambdas/domain/operational-pipeline';
 import type { WebhookStore } from '../../lambdas/domain/ports';
 import { publishEvent } from '../../lambdas/domain/publish';
 import { type Log, noTelemetry } from '../../lambdas/observability';
@@ -61,7 +62,7 @@ export interface ThrottledWrite {
 /** What the invariants read of a delivery record. */
 export interface DeliveryOutcome {
   readonly id: string;
-  readonly status: 'pending' | 'succeeded' | 'failed';
+  readonly status: 'pending' | 'succeeded' | 'failed' | 'held';
   readonly attemptCount: number;
   readonly failureReason?: string;
   /** Epoch ms of the last change of a final delivery (when it became final). */
@@ -186,15 +187,18 @@ export class World {
     });
     this.store = new FakeStore(this.clock);
     this.receiver = new SimReceiver(this.clock, `${settings.brand}-Delivery`);
+    const store = throttled(this.store, options, this.clock, this.throttledWrites);
+    const queues = new SqsQueues({
+      client: this.sqs.asClient(),
+      deliveryQueueUrl: config.deliveryQueueUrl,
+      deliveryDlqUrl: config.deliveryDlqUrl,
+      retryQueueUrl: config.retryQueueUrl,
+      now: () => this.clock.now(),
+    });
     this.service = {
-      store: throttled(this.store, options, this.clock, this.throttledWrites),
-      queues: new SqsQueues({
-        client: this.sqs.asClient(),
-        deliveryQueueUrl: config.deliveryQueueUrl,
-        deliveryDlqUrl: config.deliveryDlqUrl,
-        retryQueueUrl: config.retryQueueUrl,
-        now: () => this.clock.now(),
-      }),
+      store,
+      queues,
+      operational: pipelineOperational({ store, queues, clock: this.clock, settings }),
       endpoints: (tenantId: string, endpointId: string) => this.store.getEndpoint(tenantId, endpointId),
       secrets: testSecrets(this.clock),
       http: this.receiver,
@@ -273,7 +277,9 @@ export class World {
   }
 
   async disableEndpoint(endpointId: string): Promise<void> {
-    const endpoint = this.endpoints.get(endpointId)!;
+    // As stored now: the delivery path writes the endpoint too (its failure streak).
+    const known = this.endpoints.get(endpointId)!;
+    const endpoint = (await this.store.getEndpoint(known.tenantId, endpointId))!;
     const next = {
       ...endpoint,
       status: 'disabled' as const,

@@ -78,6 +78,21 @@ export class FakeDeliveries implements DeliveryStore {
     });
   }
 
+  async holdDeliveries(deliveries: readonly Delivery[]): Promise<void> {
+    for (const delivery of deliveries) {
+      const key = deliveryKey(delivery.tenantId, delivery.endpointId, delivery.id);
+      if (this.data.deliveries.has(key)) continue;
+      const { attempts: _attempts, nextAttemptAt: _next, ...rest } = copy(delivery);
+      this.data.deliveries.set(key, {
+        ...rest,
+        status: 'held',
+        attemptOffset: 0,
+        round: 0,
+        expiresAt: this.data.expiresAt(this.data.now()),
+      });
+    }
+  }
+
   async recordAttempt(ref: DeliveryRef, record: AttemptRecord): Promise<boolean> {
     const { attempt, status } = record;
     const now = this.data.now();
@@ -155,7 +170,7 @@ export class FakeDeliveries implements DeliveryStore {
   async recoverDelivery(tenantId: string, deliveryId: string, at: number, sweepAt: number) {
     const key = this.keyOf(tenantId, deliveryId);
     const current = key ? this.data.deliveries.get(key) : undefined;
-    if (!key || current?.status !== 'failed') return undefined;
+    if (!key || (current?.status !== 'failed' && current?.status !== 'held')) return undefined;
     const { failureReason: _f, ...rest } = current;
     const next: DeliveryRow = {
       ...rest,

@@ -3,6 +3,8 @@ import { EnvelopeSecrets } from '../../lambdas/adapters/envelope-secrets';
 import { localDataKeys } from '../../lambdas/adapters/local-data-keys';
 import { DEFAULT_CATALOG, EventCatalog } from '../../lambdas/domain/catalog';
 import { cachedEndpoints } from '../../lambdas/domain/endpoint-cache';
+import type { OperationalBus, OperationalEvent } from '../../lambdas/domain/operational';
+import { pipelineOperational } from '../../lambdas/domain/operational-pipeline';
 import type { Clock, HttpOutcome, HttpSender } from '../../lambdas/domain/ports';
 import type { ServiceSettings } from '../../lambdas/domain/settings';
 import type { Log } from '../../lambdas/observability';
@@ -156,6 +158,16 @@ export class RecordingTelemetry {
   };
 }
 
+/** The event bus as tests see it: every operational event put on it, in order. */
+export class RecordingBus implements OperationalBus {
+  readonly events: OperationalEvent[] = [];
+  failWith: Error | undefined;
+  async put(event: OperationalEvent): Promise<void> {
+    if (this.failWith) throw this.failWith;
+    this.events.push(structuredClone(event));
+  }
+}
+
 /** A `Service` (`lambdas/service.ts`) made of fakes, typed so tests can reach the fakes' helpers. */
 export interface FakeService extends Service {
   readonly store: FakeStore;
@@ -164,6 +176,7 @@ export interface FakeService extends Service {
   readonly clock: FakeClock;
   readonly log: RecordingLog;
   readonly telemetry: RecordingTelemetry;
+  readonly bus: RecordingBus;
 }
 
 /**
@@ -182,20 +195,35 @@ export function fakeService(
   const clock = options.clock ?? new FakeClock();
   const settings = testSettings(options.settings);
   const store = new FakeStore(clock, { retentionDays: settings.retentionDays });
+  const queues = new FakeQueues(clock);
+  const bus = new RecordingBus();
+  const log = new RecordingLog();
+  const telemetry = new RecordingTelemetry();
   return {
     store,
+    bus,
+    operational: pipelineOperational(
+      { store, queues, clock, settings },
+      {
+        bus,
+        onFailure: (event, where, error) => {
+          telemetry.count('OperationalEventsUnsent');
+          log.error('operational event not sent', { eventId: event.id, where, error: String(error) });
+        },
+      },
+    ),
     endpoints: cachedEndpoints(
       (tenantId, endpointId) => store.getEndpoint(tenantId, endpointId, { consistent: false }),
       clock,
       settings.endpointCacheTtlMs ?? 0,
     ),
     secrets: testSecrets(clock),
-    queues: new FakeQueues(clock),
+    queues,
     http: options.http ? new FakeHttp(options.http) : new FakeHttp(),
     clock,
     settings,
-    log: new RecordingLog(),
-    telemetry: new RecordingTelemetry(),
+    log,
+    telemetry,
     queueDepths: async () => ({}),
     resolveHost: async () => ['93.184.216.34'],
     checkResolved: () => undefined,

@@ -121,7 +121,7 @@ export class FakeStore implements WebhookStore {
             }
           : {}),
         ...(d.status === 'pending' && sweepAt !== undefined ? { sweepAt } : {}),
-        ...(d.status !== 'succeeded' ? { st: d.status } : {}),
+        ...(d.status === 'pending' || d.status === 'failed' ? { st: d.status } : {}),
       };
       data.deliveries.set(key, row);
       const later = new Map(
@@ -286,6 +286,11 @@ export class FakeStore implements WebhookStore {
     await this.enter('createDelivery', args);
     return this.deliveries.createDelivery(...args);
   }
+  async holdDeliveries(...args: Parameters<WebhookStore['holdDeliveries']>) {
+    await this.enter('holdDeliveries', args);
+    return this.deliveries.holdDeliveries(...args);
+  }
+
   async getDelivery(...args: Parameters<WebhookStore['getDelivery']>) {
     await this.enter('getDelivery', args);
     return this.deliveries.getDelivery(...args);

@@ -18,7 +18,7 @@ function setup() {
       endpointFixture({ id: 'ep_orders', events: ['order.created'], ordering: 'strict' }),
       endpointFixture({ id: 'ep_all', events: ['*'] }),
       endpointFixture({ id: 'ep_sessions', events: ['session.started'] }),
-      endpointFixture({ id: 'ep_off', events: ['order.created'], status: 'disabled' }),
+      endpointFixture({ id: 'ep_off', events: ['invoice.paid'], status: 'disabled' }),
       endpointFixture({ id: 'ep_other_tenant', tenantId: 't_2', events: ['*'] }),
     ],
   });
@@ -30,6 +30,44 @@ const byEndpoint = <T extends { endpointId: string }>(list: readonly T[]) =>
   [...list].sort((a, b) => a.endpointId.localeCompare(b.endpointId));
 
 describe('publishEvent', () => {
+  describe('a disabled endpoint', () => {
+    const held = () => {
+      const { deps, store, queues } = setup();
+      store.seed({
+        endpoints: [endpointFixture({ id: 'ep_paused', events: ['order.created'], status: 'disabled' })],
+      });
+      return { deps, store, queues };
+    };
+
+    it('gets a held delivery: listed with the event, recorded held, with no queue message', async () => {
+      const { deps, store, queues } = held();
+      const result = await publishEvent(deps, { ...order, id: 'evt_h' });
+      const paused = result.body.deliveries.find((d) => d.endpointId === 'ep_paused')!;
+      expect(paused.id).toMatch(/_ep_paused$/);
+      expect(store.allDeliveries()).toMatchObject([
+        { id: paused.id, status: 'held', attemptCount: 0, eventId: 'evt_h', endpointId: 'ep_paused' },
+      ]);
+      expect(store.allDeliveries()[0]!.sweepAt).toBeUndefined();
+      expect(queues.enqueued.map((m) => m.endpointId).sort()).toEqual(['ep_all', 'ep_orders']);
+      expect(store.methodsCalled()).toEqual(['listTenantEndpoints', 'putEvent', 'holdDeliveries']);
+    });
+
+    it('a repeat of the id writes nothing new (the held record stays as it is)', async () => {
+      const { deps, store } = held();
+      await publishEvent(deps, { ...order, id: 'evt_h' });
+      const before = store.allDeliveries();
+      const again = await publishEvent(deps, { ...order, id: 'evt_h' });
+      expect(again.status).toBe(200);
+      expect(store.allDeliveries()).toEqual(before);
+    });
+
+    it('a filtered-out or unsubscribed disabled endpoint gets nothing', async () => {
+      const { deps, store } = setup();
+      await publishEvent(deps, { ...order, id: 'evt_n' });
+      expect(store.allDeliveries()).toEqual([]);
+    });
+  });
+
   it('answers 202 with one delivery per enabled endpoint of the tenant subscribed to the type', async () => {
     const { deps } = setup();
     const result = await publishEvent(deps, { ...order, id: 'evt_a' });

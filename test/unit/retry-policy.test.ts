@@ -24,11 +24,12 @@ describe('parseDuration', () => {
     ['2h', 2 * HOUR],
     ['1.5h', 90 * MINUTE],
     [' 5m ', 5 * MINUTE],
+    ['5d', 5 * 24 * HOUR],
   ])('reads %j as %i ms', (text, ms) => {
     expect(parseDuration(text)).toBe(ms);
   });
 
-  it.each(['5', 'm', '5 m', '-1s', '5d', '5M', '1e3ms', '', '1h30m'])(
+  it.each(['5', 'm', '5 m', '-1s', '5w', '5M', '1e3ms', '', '1h30m'])(
     'rejects %j with a ConfigError',
     (text) => {
       expect(() => parseDuration(text)).toThrow(ConfigError);

@@ -94,6 +94,32 @@ export class DynamoDeliveries implements Omit<DeliveryStore, 'listSweepable'> {
     );
   }
 
+  async holdDeliveries(deliveries: readonly Delivery[]): Promise<void> {
+    const now = this.table.now();
+    await Promise.all(
+      deliveries.map(({ attempts: _attempts, nextAttemptAt: _next, ...rest }) =>
+        // No status or sweep index entry: held records are found from their endpoint's partition.
+        this.table.ifConditionHolds(() =>
+          this.table.doc.send(
+            new PutCommand({
+              TableName: this.table.name,
+              Item: {
+                ...keys.delivery(rest.tenantId, rest.endpointId, rest.id),
+                ...rest,
+                kind: 'delivery',
+                status: 'held',
+                attemptOffset: 0,
+                round: 0,
+                expiresAt: this.table.expiresAt(now),
+              },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
+          ),
+        ),
+      ),
+    );
+  }
+
   async recordAttempt(ref: DeliveryRef, record: AttemptRecord): Promise<boolean> {
     const { attempt, status } = record;
     const now = this.table.now();
@@ -236,11 +262,12 @@ export class DynamoDeliveries implements Omit<DeliveryStore, 'listSweepable'> {
               'SET #st = :pending, attemptOffset = attemptCount, nextAttemptAt = :at, sweepPk = :shard, ' +
               'sweepAt = :sweep, stPk = :stPk, stSk = :id, updatedAt = :u, expiresAt = :exp, ' +
               '#round = if_not_exists(#round, :zero) + :one REMOVE failureReason',
-            ConditionExpression: '#st = :failed',
+            ConditionExpression: '#st IN (:failed, :held)',
             ExpressionAttributeNames: { '#st': 'status', '#round': 'round' },
             ExpressionAttributeValues: {
               ':pending': 'pending',
               ':failed': 'failed',
+              ':held': 'held',
               ':at': at,
               ':shard': sweepShard(deliveryId),
               ':sweep': sweepAt,
