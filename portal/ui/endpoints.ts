@@ -165,6 +165,12 @@ export function endpointsView(view: HTMLElement, ctx: Ctx): void {
           h('code', {}, ep.id),
         ),
         ep.disabledReason ? h('p', { class: 'meta' }, `Disabled: ${ep.disabledReason}`) : null,
+        ep.failingSince && ep.status === 'enabled'
+          ? h('p', { class: 'meta' }, `Failing since ${time(ep.failingSince)}`)
+          : null,
+        ep.status === 'disabled'
+          ? h('p', { class: 'meta' }, 'New events are held and sent in order when you enable it.')
+          : null,
         h(
           'div',
           { class: 'actions' },
