@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { checkCustomHeaders, maskSecretHeaders } from './custom-headers';
 import { serializeEnvelope } from './envelope';
-import { ConflictError, NotFoundError, ValidationError } from './errors';
+import { ConflictError, DependencyUnavailableError, NotFoundError, ValidationError } from './errors';
 import { parseFilter } from './filter';
 import { newId } from './ids';
 import { nextAttemptMessage } from './messages';
@@ -326,7 +326,20 @@ export const PING_TYPE = 'ping';
  */
 async function afterStatusChange(deps: EndpointDeps, before: Endpoint, after: Endpoint): Promise<void> {
   if (after.status === 'enabled') {
-    await releaseHeld(deps, after, Date.parse(before.disabledAt ?? before.updatedAt));
+    const disabledAt = before.disabledAt ?? before.updatedAt;
+    try {
+      await releaseHeld(deps, after, Date.parse(disabledAt));
+    } catch (error) {
+      if (!(error instanceof DependencyUnavailableError)) throw error;
+      // The endpoint is enabled either way: say so, and say how to send what is still held.
+      if (deps.operational) await emitOperational(deps.operational, endpointEnabledEvent(after));
+      throw new DependencyUnavailableError(error.dependency, {
+        cause: error,
+        detail:
+          `endpoint ${after.id} is enabled, but some deliveries held while it was disabled may not be queued ` +
+          `yet; POST /v1/endpoints/${after.id}/recover with {"since":"${disabledAt}"} sends them`,
+      });
+    }
     if (deps.operational) await emitOperational(deps.operational, endpointEnabledEvent(after));
   } else if (deps.operational) {
     await emitOperational(deps.operational, endpointDisabledEvent(after));

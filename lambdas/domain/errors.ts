@@ -74,9 +74,12 @@ export class DependencyUnavailableError extends AppError {
   readonly code = 'dependency_unavailable';
   constructor(
     readonly dependency: 'dynamodb' | 'sqs' | 'kms',
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; detail?: string },
   ) {
-    super(`${dependency} is unavailable`, options);
+    super(
+      `${dependency} is unavailable${options?.detail ? `: ${options.detail}` : ''}`,
+      options?.cause !== undefined ? { cause: options.cause } : undefined,
+    );
   }
 }
 

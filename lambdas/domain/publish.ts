@@ -12,7 +12,7 @@ import type { ServiceSettings } from './settings';
 export interface PublishDeps {
   readonly store: Pick<EndpointStore, 'listTenantEndpoints'> &
     EventStore &
-    Pick<DeliveryStore, 'holdDeliveries'>;
+    Pick<DeliveryStore, 'holdDeliveries' | 'getDeliveries'>;
   readonly queues: Pick<DeliveryQueues, 'enqueue'>;
   readonly clock: Clock;
   readonly settings: ServiceSettings;
@@ -143,7 +143,9 @@ export function prepareEvent(
 /**
  * An id seen before: nothing new is created and the original answer is returned. If the first call may
  * not have sent every message (it failed, or it is recent enough that SQS still deduplicates), they are
- * sent again: a copy of one that did go out is dropped by SQS.
+ * sent again: a copy of one that did go out is dropped by SQS. A delivery with a record is left out: it
+ * was sent (it has an outcome), or it is held, or it was released or recovered into a later round, whose
+ * message a round-0 copy would not deduplicate against.
  */
 export async function republish(
   deps: PublishDeps,
@@ -154,7 +156,16 @@ export async function republish(
   const event = await deps.store.getEvent(tenantId, eventId);
   if (!event) throw new Error(`event ${eventId} reported as existing but not found`);
   const age = deps.clock.now() - Date.parse(event.createdAt);
-  if (event.unsent || age < RESEND_WINDOW_MS) await sendFirstAttempts(deps, event, endpoints);
+  if (event.unsent || age < RESEND_WINDOW_MS) {
+    const recorded =
+      event.deliveries.length > 0
+        ? await deps.store.getDeliveries(
+            tenantId,
+            event.deliveries.map((d) => d.id),
+          )
+        : [];
+    await sendFirstAttempts(deps, event, endpoints, new Set(recorded.map((d) => d.id)));
+  }
   return { status: 200, body: { id: event.id, deliveries: [...event.deliveries] } };
 }
 

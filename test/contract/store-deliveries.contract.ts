@@ -284,6 +284,33 @@ export function deliveryContract({ subject, clock, test }: ContractContext): voi
       expect(await store().listSweepable(T0 + 31 * DAY_MS, 10, true)).toEqual([]);
     });
 
+    test('holdDeliveries writes a held record: listed by endpoint, recoverable, never sweepable', async () => {
+      clock().set(T0 + 10);
+      const of = { tenantId: 't_1', eventId: 'evt_h', eventType: 'order.created', endpointId: 'ep_1' };
+      const held = newDelivery(of, T0 + 10);
+      await store().holdDeliveries([held]);
+      const identity = { id: held.id, ...of, createdAt: held.createdAt };
+      expect(await store().getDelivery('t_1', held.id)).toMatchObject({
+        ...identity,
+        status: 'held',
+        attemptCount: 0,
+        attempts: [],
+      });
+      const query = { tenantId: 't_1', endpointId: 'ep_1', status: 'held' as const, limit: 5 };
+      expect(await allPages(store(), query)).toEqual([held.id]);
+      expect(await allPages(store(), { ...query, status: 'pending' })).toEqual([]);
+      await expect(store().holdDeliveries([held])).resolves.toBeUndefined();
+      expect(await store().getDeliveryState('t_1', held.id)).toMatchObject({
+        status: 'held',
+        attemptCount: 0,
+      });
+      expect(await store().listSweepable(T0 + DAY_MS, 100)).toEqual([]);
+      const again = await store().recoverDelivery('t_1', held.id, T0 + 5000, T0 + 9000);
+      expect(again).toMatchObject({ ...identity, status: 'pending', attemptCount: 0, round: 1 });
+      expect(await allPages(store(), query)).toEqual([]);
+      expect(await store().recoverDelivery('t_1', held.id, T0 + 5000, T0 + 9000)).toBeUndefined();
+    });
+
     test('getDeliveryState ignores a record past its retention', async () => {
       const ref = refAt(T0);
       await store().recordAttempt(ref, pending(attempt(1, T0), T0 + 1000));

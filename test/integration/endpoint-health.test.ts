@@ -184,18 +184,26 @@ describe('endpoint health: custom headers, filters, 410 Gone', () => {
       expect(read.body.status).toBe('disabled');
       expect(read.body.disabledReason).toBe('receiver answered 410 Gone: endpoint disabled');
       expect(Date.parse(read.body.disabledAt)).toBeGreaterThan(0);
+      // Published while disabled: held, not attempted.
       const later = await api.publish({ tenantId: 'gone', type: 'order.created', data: {} });
-      expect(later.body.deliveries).toEqual([]);
-      // Retries would have come after 1s: none does.
+      expect(later.body.deliveries).toHaveLength(1);
+      // Retries would have come after 1s: none does, and the held one is not sent.
       await new Promise((r) => setTimeout(r, 1500));
       expect(arrivals('/gone')).toHaveLength(1);
+      expect((await api.delivery('gone', later.body.deliveries[0].id)).body.status).toBe('held');
 
       const enabled = await api.call('PATCH', `/v1/endpoints/${ep.id}?tenantId=gone`, { status: 'enabled' });
       expect(enabled.status).toBe(200);
       expect(enabled.body.status).toBe('enabled');
       expect(enabled.body.disabledAt).toBeUndefined();
       expect(enabled.body.disabledReason).toBeUndefined();
-      expect((await get('gone', ep.id)).body.disabledAt).toBeUndefined();
+      // Enabling sends the held delivery; this receiver still answers 410, so it is disabled again.
+      await eventually(
+        async () => ((await get('gone', ep.id)).body.status === 'disabled' ? true : undefined),
+        10_000,
+        "disabled again by the held delivery's 410",
+      );
+      expect(arrivals('/gone')).toHaveLength(2);
     });
 
     it('a PATCH to disabled records when and that it was the API', async () => {

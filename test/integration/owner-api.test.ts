@@ -131,7 +131,7 @@ describe('owner-facing API', () => {
       expect(replay.status).toBe(404);
     });
 
-    it('updates an endpoint; a disabled endpoint gets no new deliveries', async () => {
+    it('updates an endpoint; a disabled endpoint holds new deliveries until it is enabled', async () => {
       const ep = await endpoint('patcher', '/patch');
       const empty = await api.call('PATCH', `/v1/endpoints/${ep.id}?tenantId=patcher`, {});
       expect(empty.status).toBe(422);
@@ -147,11 +147,18 @@ describe('owner-facing API', () => {
       expect(disabled.status).toBe(200);
       expect(disabled.body).toMatchObject({ status: 'disabled', description: 'paused' });
       const published = await api.publish({ tenantId: 'patcher', type: 'order.created', data: {} });
-      expect(published.body.deliveries).toEqual([]);
+      expect(published.body.deliveries).toHaveLength(1);
+      const held = published.body.deliveries[0].id;
+      expect((await api.delivery('patcher', held)).body).toMatchObject({ status: 'held', attemptCount: 0 });
       const enabled = await api.call('PATCH', `/v1/endpoints/${ep.id}?tenantId=patcher`, {
         status: 'enabled',
       });
       expect(enabled.body.status).toBe('enabled');
+      await eventually(
+        async () => ((await api.delivery('patcher', held)).body.status === 'succeeded' ? true : undefined),
+        10_000,
+        'the held delivery sent once enabled',
+      );
       const again = await api.publish({ tenantId: 'patcher', type: 'order.created', data: {} });
       expect(again.body.deliveries).toHaveLength(1);
     });
