@@ -1,8 +1,8 @@
 import { maskSecretHeaders } from './custom-headers';
 import type { Attempt, Endpoint, SigningSecret } from './model';
 import type { Clock, HttpOutcome, HttpSender } from './ports';
-import { deliveryHeaders, redactSignature } from './request';
 import type { ServiceSettings } from './settings';
+import { deliveryHeaders, redactSignature } from './signing';
 
 /** Success is any 2xx; redirects are not followed, so 3xx is a failure like every other status. */
 export function isSuccess(outcome: HttpOutcome): boolean {

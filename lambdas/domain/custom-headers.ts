@@ -1,4 +1,5 @@
 import { ValidationError } from './errors';
+import { reservedBySigning } from './signing';
 
 /** At most this many custom headers per endpoint, and this many bytes of names and values in all. */
 export const MAX_CUSTOM_HEADERS = 20;
@@ -19,9 +20,7 @@ function ownedNames(brand: string): Set<string> {
     'user-agent',
     'transfer-encoding',
     'connection',
-    `${b}-signature`,
     `${b}-event`,
-    `${b}-delivery`,
   ]);
 }
 
@@ -29,7 +28,8 @@ function ownedNames(brand: string): Set<string> {
 export function reservedHeaderReason(name: string, brand: string): string | undefined {
   const lower = name.toLowerCase();
   if (ownedNames(brand).has(lower)) return `${name} is set by the service and cannot be overridden`;
-  if (lower.startsWith('webhook-')) return `${name}: webhook-* headers are reserved (Standard Webhooks)`;
+  const signing = reservedBySigning(name, brand);
+  if (signing) return signing.startsWith('is ') ? `${name} ${signing}` : `${name}: ${signing}`;
   if (lower.startsWith('x-amz')) return `${name}: X-Amz* headers are reserved`;
   return undefined;
 }

@@ -25,10 +25,10 @@ import type {
   WebhookStore,
 } from './ports';
 import { releaseHeld } from './recover';
-import { isStandardWebhooksSecret } from './request';
 import type { CreateEndpointWithSecretInput, RotateSecretInput, UpdateEndpointInput } from './schemas';
 import { bindingOf, sealLegacySecrets, sealSecret } from './secrets';
 import type { ServiceSettings } from './settings';
+import { schemeOf } from './signing';
 import { checkEndpointUrl } from './target-safety';
 
 export interface EndpointDeps {
@@ -110,16 +110,9 @@ export async function createEndpoint(
   const { store, clock, settings } = deps;
   const events = checkEventTypes(settings, input.tenantId, input.events);
   const url = await checkTarget(deps, input.url);
-  if (
-    input.secret !== undefined &&
-    settings.signatureScheme === 'standard-webhooks' &&
-    !isStandardWebhooksSecret(input.secret)
-  ) {
-    throw ValidationError.of(
-      'secret',
-      'must be whsec_ followed by base64 of 24 to 64 bytes (Standard Webhooks scheme)',
-    );
-  }
+  const unusable =
+    input.secret !== undefined ? schemeOf(settings.signatureScheme).checkSecret?.(input.secret) : undefined;
+  if (unusable) throw ValidationError.of('secret', unusable);
   const now = clock.now();
   const at = new Date(now).toISOString();
   const secret = input.secret ?? generateSecret();

@@ -1,6 +1,6 @@
 import type { EventCatalog } from './catalog';
-import type { SignatureScheme } from './request';
 import type { RetryPolicy } from './retry-policy';
+import type { SignatureScheme } from './signing';
 
 /** What the domain needs to know of the configuration (built by `serviceSettings` in `lambdas/config.ts` from `lambdas/settings/schema.ts`). */
 export interface ServiceSettings {

@@ -14,6 +14,7 @@
 import { DEFAULT_CATALOG } from '../domain/catalog';
 import { DEFAULT_DISABLE_AFTER_MS } from '../domain/endpoint-health';
 import { DEFAULT_OPERATIONAL_TENANT } from '../domain/operational';
+import { SCHEME_NAMES, SIGNING_SCHEMES } from '../domain/signing';
 import {
   catalog,
   decimal,
@@ -75,14 +76,12 @@ export const SETTINGS = {
     example: '20s',
   }),
   signatureScheme: setting({
-    kind: oneOf(['yumkiosk', 'standard-webhooks'] as const),
+    kind: oneOf(SCHEME_NAMES),
     scope: 'context',
     env: 'SIGNATURE_SCHEME',
     default: 'yumkiosk',
     usedBy: ['api', 'delivery'],
-    help:
-      '`yumkiosk` (`<Brand>-Signature: t=...,v1=...`) or `standard-webhooks` (`webhook-id`, ' +
-      '`webhook-timestamp`, `webhook-signature`); changing it on a running deployment changes every request',
+    help: `${SCHEME_NAMES.map((n) => `\`${n}\` (${SIGNING_SCHEMES[n].summary})`).join(' or ')}; changing it on a running deployment changes every request`,
     example: 'standard-webhooks',
   }),
   headerBrand: setting({

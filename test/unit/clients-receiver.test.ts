@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { verify } from '../../clients/receiver';
-import { signatureHeaderValue } from '../../lambdas/domain/signature';
+import { signatureHeaderValue } from '../../lambdas/domain/signing/yumkiosk';
 
 const SCRIPT = join(import.meta.dirname, '../fixtures/yumkiosk_verify.py');
 /** The interpreter behind `python3`, resolved once: version-manager shims cost ~0.3 s per call. */

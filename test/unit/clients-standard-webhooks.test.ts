@@ -11,7 +11,8 @@ import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { verifyStandardWebhook } from '../../clients/receiver';
-import { deliveryHeaders, standardSignature } from '../../lambdas/domain/request';
+import { deliveryHeaders } from '../../lambdas/domain/signing';
+import { standardSignature } from '../../lambdas/domain/signing/standard-webhooks';
 
 const NOW_MS = 1_767_225_600_500;
 const T = Math.floor(NOW_MS / 1000);

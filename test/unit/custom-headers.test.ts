@@ -7,8 +7,8 @@ import {
   reservedHeaderReason,
 } from '../../lambdas/domain/custom-headers';
 import { ValidationError } from '../../lambdas/domain/errors';
-import { deliveryHeaders } from '../../lambdas/domain/request';
 import { CreateEndpointSchema, UpdateEndpointSchema } from '../../lambdas/domain/schemas';
+import { deliveryHeaders } from '../../lambdas/domain/signing';
 
 const base = { tenantId: 't', url: 'https://example.com/h', events: ['*'] };
 const issues = (headers: unknown) => {

@@ -1,7 +1,7 @@
 /** The delivery path opens sealed secrets; one that can never be opened ends the delivery `failed`. */
 import { describe, expect, it } from 'vitest';
 import { DependencyUnavailableError, SecretUnreadableError } from '../../lambdas/domain/errors';
-import { hmacHex } from '../../lambdas/domain/signature';
+import { hmacHex } from '../../lambdas/domain/signing/yumkiosk';
 import { T0, testSecrets } from '../support/fakes';
 import { DLV, expectNoQueueCalls, setup } from './deliver-setup';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hmacHex } from '../../lambdas/domain/signature';
+import { hmacHex } from '../../lambdas/domain/signing/yumkiosk';
 import { FakeClock, httpError, httpStatus, T0 } from '../support/fakes';
 import { DLV, expectNoQueueCalls, GRACE, pastAttempt, setup } from './deliver-setup';
 

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { activeSecrets, deliveryHeaders, redactSignature } from '../../lambdas/domain/request';
-import { hmacHex, signatureHeaderValue } from '../../lambdas/domain/signature';
+import { activeSecrets, deliveryHeaders, redactSignature } from '../../lambdas/domain/signing';
+import { hmacHex, signatureHeaderValue } from '../../lambdas/domain/signing/yumkiosk';
 
 // Vectors computed independently of our code, with Python's hmac module:
 //   python3 -c 'import hmac,hashlib;print(hmac.new(b"whsec_test",b"1700000000.{\"a\":1}",hashlib.sha256).hexdigest())'
