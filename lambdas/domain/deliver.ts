@@ -22,7 +22,7 @@ import type {
   SecretOpener,
 } from './ports';
 import type { Pacer } from './rate-limit';
-import { parseRetryAfter, retryDelayMs } from './retry-policy';
+import { type RetryPolicy, schedulePolicy } from './retry-policy';
 import { openSigningSecrets } from './secrets';
 import type { ServiceSettings } from './settings';
 
@@ -41,6 +41,8 @@ export interface DelivererDeps {
   readonly clock: Clock;
   readonly settings: ServiceSettings;
   readonly random?: () => number;
+  /** When to retry a failed attempt; the schedule policy of `settings.retry` when absent. */
+  readonly retryPolicy?: RetryPolicy;
   /** Keeps each endpoint's `rateLimit` (rate-limit.ts); the delivery handler always passes one. */
   readonly pacer?: Pacer;
   /** Called once per attempt recorded; the handler turns it into logs and metrics. */
@@ -219,12 +221,10 @@ async function settle(
   const delayMs =
     blocked || gone || message.noRetry
       ? undefined
-      : retryDelayMs(settings.retry, number - offset, {
-          ...(outcome.kind === 'response' &&
-          (outcome.response.status === 429 || outcome.response.status === 503)
-            ? { retryAfterMs: parseRetryAfter(outcome.response.retryAfter, finished) }
-            : {}),
-          ...(deps.random ? { random: deps.random } : {}),
+      : (deps.retryPolicy ?? schedulePolicy(settings.retry, deps.random)).nextDelayMs({
+          attempt: number - offset,
+          outcome,
+          finishedAt: finished,
         });
 
   if (delayMs === undefined) {

@@ -1,15 +1,54 @@
 import { ConfigError } from './errors';
+import type { HttpOutcome } from './ports';
 
-/** SQS message timers stop at 900 s; longer waits are made of several hops. */
-export const MAX_TIMER_SECONDS = 900;
-/** SQS visibility timeout ceiling (12 h), which bounds one strict-ordering wait. */
-export const MAX_VISIBILITY_SECONDS = 43_200;
+/**
+ * The longest delay a schedule may hold: a strict-ordering endpoint waits out a retry with one visibility
+ * timeout, and SQS's is at most 12 h. (How waits are made of queue timers is the SQS adapter's business.)
+ */
+export const MAX_RETRY_DELAY_MS = 12 * 3_600_000;
 
-export interface RetryPolicy {
+/** `RETRY_SCHEDULE` and `RETRY_JITTER`: the settings the schedule policy is made from. */
+export interface RetrySchedule {
   /** Delay before retry n (index n-1), in ms. Its length is the number of retries. */
   readonly delaysMs: readonly number[];
   /** Jitter as a fraction of the delay (0 = off, 0.2 = plus or minus 20%). */
   readonly jitter: number;
+}
+
+/** A failed attempt, as a retry policy sees it. */
+export interface FailedAttempt {
+  /** The attempt's number within its round (1 for the round's first; a recover starts a new round). */
+  readonly attempt: number;
+  readonly outcome: HttpOutcome;
+  /** When it ended (epoch ms): a `Retry-After` date counts from here. */
+  readonly finishedAt: number;
+}
+
+/**
+ * When to try again after a failed attempt. The delivery path asks it after every failure it may retry
+ * (410 Gone, a blocked target and a test ping are never retried, whatever the policy says).
+ */
+export interface RetryPolicy {
+  /** Milliseconds until the next attempt, or undefined to give up. */
+  nextDelayMs(failed: FailedAttempt): number | undefined;
+}
+
+/**
+ * The schedule policy (the only one today): the configured delays, jittered, honouring `Retry-After` on
+ * 429 and 503 within twice the scheduled delay, and giving up when the schedule is used up.
+ */
+export function schedulePolicy(schedule: RetrySchedule, random?: () => number): RetryPolicy {
+  return {
+    nextDelayMs({ attempt, outcome, finishedAt }) {
+      const throttled =
+        outcome.kind === 'response' && (outcome.response.status === 429 || outcome.response.status === 503);
+      const retryAfterMs = throttled ? parseRetryAfter(outcome.response.retryAfter, finishedAt) : undefined;
+      return retryDelayMs(schedule, attempt, {
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+        ...(random ? { random } : {}),
+      });
+    },
+  };
 }
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -43,7 +82,7 @@ export function parseRetrySchedule(text: string, variable = 'RETRY_SCHEDULE'): n
       throw new ConfigError(`${variable}: ${(err as Error).message}`);
     }
     if (ms < 1000) throw new ConfigError(`${variable}: "${item}" is shorter than the 1 s minimum`);
-    if (ms > MAX_VISIBILITY_SECONDS * 1000)
+    if (ms > MAX_RETRY_DELAY_MS)
       throw new ConfigError(`${variable}: "${item}" is longer than the 12h maximum`);
     return ms;
   });
@@ -67,7 +106,7 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
  * scheduled delay so one receiver cannot park a delivery indefinitely.
  */
 export function retryDelayMs(
-  policy: RetryPolicy,
+  policy: RetrySchedule,
   attempt: number,
   options: { retryAfterMs?: number; random?: () => number } = {},
 ): number | undefined {
@@ -79,16 +118,4 @@ export function retryDelayMs(
   if (options.retryAfterMs !== undefined)
     delay = Math.min(Math.max(delay, options.retryAfterMs), 2 * scheduled);
   return delay;
-}
-
-export type HopPlan = { readonly kind: 'release' } | { readonly kind: 'delay'; readonly seconds: number };
-
-/**
- * What the retry queue does with a message due at `dueAt`: hand it to the endpoint's FIFO group when
- * due, otherwise wait again for `min(remaining, 900 s)`, rounded up so no attempt goes out early.
- */
-export function planHop(dueAt: number, now: number): HopPlan {
-  const remainingMs = dueAt - now;
-  if (remainingMs <= 0) return { kind: 'release' };
-  return { kind: 'delay', seconds: Math.min(Math.ceil(remainingMs / 1000), MAX_TIMER_SECONDS) };
 }

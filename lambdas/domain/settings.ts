@@ -1,5 +1,5 @@
 import type { EventCatalog } from './catalog';
-import type { RetryPolicy } from './retry-policy';
+import type { RetrySchedule } from './retry-policy';
 import type { SignatureScheme } from './signing';
 
 /** What the domain needs to know of the configuration (built by `serviceSettings` in `lambdas/config.ts` from `lambdas/settings/schema.ts`). */
@@ -9,7 +9,8 @@ export interface ServiceSettings {
   /** How requests are signed (`yumkiosk` by default). */
   readonly signatureScheme?: SignatureScheme;
   readonly deliveryTimeoutMs: number;
-  readonly retry: RetryPolicy;
+  /** The schedule policy's settings (`schedulePolicy`). */
+  readonly retry: RetrySchedule;
   /** How long past its due time a pending delivery may go unprocessed before the sweeper re-enqueues it. */
   readonly sweepGraceMs: number;
   readonly retentionDays: number;

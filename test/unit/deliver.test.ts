@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { handleDeliveryMessage } from '../../lambdas/domain/deliver';
 import { hmacHex } from '../../lambdas/domain/signing/yumkiosk';
 import { FakeClock, httpError, httpStatus, T0 } from '../support/fakes';
 import { DLV, expectNoQueueCalls, GRACE, pastAttempt, setup } from './deliver-setup';
@@ -149,6 +150,44 @@ describe('handleDeliveryMessage: a failed attempt on a sequential endpoint', () 
         delaySeconds: 900,
       },
     ]);
+  });
+
+  it('asks the injected retry policy, with the attempt within its round, the outcome and its end', async () => {
+    const asked: unknown[] = [];
+    const { queues, deps, message } = setup({ http: [httpStatus(503, { retryAfter: '7' })] });
+    const withPolicy = {
+      ...deps,
+      retryPolicy: {
+        nextDelayMs: (failed: unknown) => {
+          asked.push(failed);
+          return 42_000;
+        },
+      },
+    };
+    await handleDeliveryMessage(withPolicy, {
+      body: JSON.stringify(message),
+      receiptHandle: 'r',
+      receiveCount: 1,
+    });
+    expect(asked).toEqual([
+      expect.objectContaining({ attempt: 1, outcome: expect.objectContaining({ kind: 'response' }) }),
+    ]);
+    expect(queues.delayed.at(-1)?.message.dueAt).toBe(
+      (asked[0] as { finishedAt: number }).finishedAt + 42_000,
+    );
+  });
+
+  it('gives up at once when the policy says so', async () => {
+    const { store, queues, deps, message } = setup({ http: [httpStatus(500)] });
+    await handleDeliveryMessage(
+      { ...deps, retryPolicy: { nextDelayMs: () => undefined } },
+      { body: JSON.stringify(message), receiptHandle: 'r', receiveCount: 1 },
+    );
+    expect(store.delivery(DLV)).toMatchObject({
+      status: 'failed',
+      failureReason: 'gave up after 1 attempts',
+    });
+    expect(queues.deadLettered).toHaveLength(1);
   });
 
   it('uses the injected random for jitter', async () => {

@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { hopSeconds, MAX_TIMER_SECONDS } from '../../lambdas/adapters/sqs-queues';
 import { ConfigError } from '../../lambdas/domain/errors';
 import {
-  MAX_TIMER_SECONDS,
   parseDuration,
   parseRetryAfter,
   parseRetrySchedule,
-  planHop,
-  type RetryPolicy,
+  type RetrySchedule,
   retryDelayMs,
+  schedulePolicy,
 } from '../../lambdas/domain/retry-policy';
 
 const SECOND = 1000;
@@ -89,8 +89,8 @@ describe('parseRetrySchedule', () => {
 });
 
 describe('retryDelayMs', () => {
-  const defaults: RetryPolicy = { delaysMs: parseRetrySchedule('1m,5m,30m,2h,12h'), jitter: 0 };
-  const short: RetryPolicy = { delaysMs: [SECOND, 2 * SECOND, 3 * SECOND], jitter: 0 };
+  const defaults: RetrySchedule = { delaysMs: parseRetrySchedule('1m,5m,30m,2h,12h'), jitter: 0 };
+  const short: RetrySchedule = { delaysMs: [SECOND, 2 * SECOND, 3 * SECOND], jitter: 0 };
 
   it('follows the default schedule after each failed attempt and gives up after the last', () => {
     expect([1, 2, 3, 4, 5, 6].map((attempt) => retryDelayMs(defaults, attempt))).toEqual([
@@ -124,7 +124,7 @@ describe('retryDelayMs', () => {
   });
 
   describe('with jitter', () => {
-    const jittery: RetryPolicy = { delaysMs: [10 * SECOND], jitter: 0.2 };
+    const jittery: RetrySchedule = { delaysMs: [10 * SECOND], jitter: 0.2 };
 
     it('spreads the delay by plus or minus the jitter fraction', () => {
       expect(retryDelayMs(jittery, 1, { random: () => 0 })).toBe(8 * SECOND);
@@ -181,28 +181,29 @@ describe('parseRetryAfter', () => {
   });
 });
 
-describe('planHop', () => {
+/** Hops of the retry queue: the SQS adapter's business (900 s timers), planned by `hopSeconds`. */
+describe('hopSeconds (SQS adapter)', () => {
   const now = Date.UTC(2025, 0, 1);
 
   /** Follows hops until release, as the retry queue would; returns each hop's seconds. */
   function hops(dueAt: number, start: number): number[] {
     const seconds: number[] = [];
     let t = start;
-    for (let plan = planHop(dueAt, t); plan.kind === 'delay'; plan = planHop(dueAt, t)) {
-      seconds.push(plan.seconds);
-      t += plan.seconds * SECOND;
+    for (let next = hopSeconds(dueAt, t); next > 0 && dueAt > t; next = hopSeconds(dueAt, t)) {
+      seconds.push(next);
+      t += next * SECOND;
       if (seconds.length > 1000) throw new Error('no release');
     }
     return seconds;
   }
 
   it('releases a message that is due now or overdue', () => {
-    expect(planHop(now, now)).toEqual({ kind: 'release' });
-    expect(planHop(now - HOUR, now)).toEqual({ kind: 'release' });
+    expect(hopSeconds(now, now)).toBe(0);
+    expect(hopSeconds(now - HOUR, now)).toBe(0);
   });
 
   it('waits 900 s at most per hop: 12 h is 48 hops of 900 s, then release', () => {
-    expect(planHop(now + 12 * HOUR, now)).toEqual({ kind: 'delay', seconds: MAX_TIMER_SECONDS });
+    expect(hopSeconds(now + 12 * HOUR, now)).toBe(MAX_TIMER_SECONDS);
     expect(hops(now + 12 * HOUR, now)).toEqual(Array(48).fill(900));
   });
 
@@ -211,8 +212,8 @@ describe('planHop', () => {
   });
 
   it('rounds sub-second waits up to 1 s rather than releasing early', () => {
-    expect(planHop(now + 300, now)).toEqual({ kind: 'delay', seconds: 1 });
-    expect(planHop(now + 1, now)).toEqual({ kind: 'delay', seconds: 1 });
+    expect(hopSeconds(now + 300, now)).toBe(1);
+    expect(hopSeconds(now + 1, now)).toBe(1);
   });
 
   it('never releases before the due time, nor a second or more after it', () => {
@@ -222,5 +223,33 @@ describe('planHop', () => {
         return waited >= remaining && waited < remaining + SECOND;
       }),
     );
+  });
+});
+
+describe('schedulePolicy (the RetryPolicy the delivery path uses by default)', () => {
+  const finishedAt = Date.parse('Wed, 01 Jan 2025 00:00:00 GMT');
+  const policy = schedulePolicy({ delaysMs: [SECOND, 2 * SECOND], jitter: 0 });
+  const response = (status: number, retryAfter?: string) =>
+    ({
+      kind: 'response',
+      response: { status, body: '', ...(retryAfter !== undefined ? { retryAfter } : {}) },
+    }) as const;
+
+  it('follows the schedule and gives up after it', () => {
+    expect(policy.nextDelayMs({ attempt: 1, outcome: response(500), finishedAt })).toBe(SECOND);
+    expect(policy.nextDelayMs({ attempt: 2, outcome: response(500), finishedAt })).toBe(2 * SECOND);
+    expect(policy.nextDelayMs({ attempt: 3, outcome: response(500), finishedAt })).toBeUndefined();
+    const timeout = { kind: 'error', errorClass: 'timeout', message: 'slow' } as const;
+    expect(policy.nextDelayMs({ attempt: 1, outcome: timeout, finishedAt })).toBe(SECOND);
+  });
+
+  it('honours Retry-After on 429 and 503 only, within twice the scheduled delay', () => {
+    expect(policy.nextDelayMs({ attempt: 1, outcome: response(429, '1.5'), finishedAt })).toBe(SECOND);
+    expect(
+      policy.nextDelayMs({ attempt: 1, outcome: response(503, 'Wed, 01 Jan 2025 00:00:01 GMT'), finishedAt }),
+    ).toBe(SECOND);
+    expect(policy.nextDelayMs({ attempt: 2, outcome: response(429, '3'), finishedAt })).toBe(3 * SECOND);
+    expect(policy.nextDelayMs({ attempt: 2, outcome: response(503, '60'), finishedAt })).toBe(4 * SECOND);
+    expect(policy.nextDelayMs({ attempt: 2, outcome: response(500, '3'), finishedAt })).toBe(2 * SECOND);
   });
 });
