@@ -16,6 +16,8 @@ export interface Log {
   info(message: string, extra?: Record<string, unknown>): void;
   warn(message: string, extra?: Record<string, unknown>): void;
   error(message: string, extra?: Record<string, unknown>): void;
+  /** The Powertools logger behind it, for `injectLambdaContext` (absent for test logs). */
+  readonly powertools?: Logger;
 }
 
 export const METRICS_NAMESPACE = 'WebhookService';
@@ -48,6 +50,7 @@ export function createLog(service: string, level: string = process.env.LOG_LEVEL
   const upper = level.toUpperCase() as Level;
   const logger = new Logger({ serviceName: service, logLevel: LEVELS.includes(upper) ? upper : 'INFO' });
   return {
+    powertools: logger,
     debug: (m, e) => logger.debug(m, e ?? {}),
     info: (m, e) => logger.info(m, e ?? {}),
     warn: (m, e) => logger.warn(m, e ?? {}),

@@ -233,14 +233,3 @@ export async function buildLambdaService(config: AppConfig): Promise<Service> {
   }
   return buildService(config, {}, clients);
 }
-
-/** Builds a handler on first use (cold start), so importing a handler module has no side effects. */
-export function lazy<A extends unknown[], R>(
-  make: () => Promise<(...args: A) => Promise<R>>,
-): (...args: A) => Promise<R> {
-  let built: Promise<(...args: A) => Promise<R>> | undefined;
-  return async (...args: A) => {
-    built ??= make();
-    return (await built)(...args);
-  };
-}

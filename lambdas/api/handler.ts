@@ -38,7 +38,8 @@ import { parseWith } from '../domain/validate';
 import { httpErrors, isResourceId, json, queryParam, readJsonBody } from '../http/api';
 import { buildOpenApiDocument } from '../http/openapi';
 import { matchRoute, type OperationOf, PORTAL_ROUTES } from '../http/routes';
-import { buildLambdaService, lazy, type Service } from '../service';
+import { lambdaEntry } from '../lambda-entry';
+import { buildLambdaService, type Service } from '../service';
 import { createPortalToken, runPortalRoute } from './portal';
 
 type Operation = (event: APIGatewayProxyEvent, id: string) => Promise<APIGatewayProxyResult>;
@@ -165,4 +166,7 @@ export function makeApiHandler(service: Service) {
     });
 }
 
-export const handler = lazy(async () => makeApiHandler(await buildLambdaService(loadConfig())));
+export const handler = lambdaEntry(async () => {
+  const service = await buildLambdaService(loadConfig());
+  return { service, handler: makeApiHandler(service) };
+});

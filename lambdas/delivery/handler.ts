@@ -3,7 +3,8 @@ import { loadConfig } from '../config';
 import { type DelivererDeps, handleDeliveryMessage } from '../domain/deliver';
 import { processFifoBatch } from '../domain/fifo-batch';
 import { makePacer, sleeperOf } from '../domain/rate-limit';
-import { buildLambdaService, lazy, type Service } from '../service';
+import { lambdaEntry } from '../lambda-entry';
+import { buildLambdaService, type Service } from '../service';
 
 /** Time kept free at the end of an invocation: no attempt starts unless it can finish before the deadline. */
 const DEADLINE_MARGIN_MS = 5000;
@@ -84,9 +85,11 @@ export function makeDeliveryHandler(service: Service) {
           }),
       },
     );
-    service.telemetry.flush();
     return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
   };
 }
 
-export const handler = lazy(async () => makeDeliveryHandler(await buildLambdaService(loadConfig())));
+export const handler = lambdaEntry(async () => {
+  const service = await buildLambdaService(loadConfig());
+  return { service, handler: makeDeliveryHandler(service) };
+});

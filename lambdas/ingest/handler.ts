@@ -8,7 +8,8 @@ import { BatchPublishResultSchema, PublishResultSchema, shape } from '../domain/
 import { type PublishEventInput, PublishEventSchema } from '../domain/schemas';
 import { parseWith } from '../domain/validate';
 import { httpErrors, json, readJsonBody } from '../http/api';
-import { buildLambdaService, lazy, type Service } from '../service';
+import { lambdaEntry } from '../lambda-entry';
+import { buildLambdaService, type Service } from '../service';
 
 /** A batch body may be at most this large (each event's envelope is still held to 256 KB). */
 export const MAX_BATCH_BODY_BYTES = 1024 * 1024;
@@ -33,7 +34,6 @@ export function makeIngestHandler(service: Service) {
       if (result.status === 202) {
         service.telemetry.count('EventsPublished');
         service.telemetry.count('DeliveriesCreated', result.body.deliveries.length);
-        service.telemetry.flush();
       }
       return json(result.status, shape(PublishResultSchema, result.body));
     });
@@ -75,9 +75,11 @@ async function batch(service: Service, event: APIGatewayProxyEvent): Promise<API
       'DeliveriesCreated',
       created.reduce((n, r) => n + ('deliveries' in r ? r.deliveries.length : 0), 0),
     );
-    service.telemetry.flush();
   }
   return json(207, shape(BatchPublishResultSchema, { results }));
 }
 
-export const handler = lazy(async () => makeIngestHandler(await buildLambdaService(loadConfig())));
+export const handler = lambdaEntry(async () => {
+  const service = await buildLambdaService(loadConfig());
+  return { service, handler: makeIngestHandler(service) };
+});

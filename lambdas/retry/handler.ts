@@ -1,7 +1,8 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { loadConfig } from '../config';
 import { handleRetryMessage } from '../domain/retry-hop';
-import { buildLambdaService, lazy, type Service } from '../service';
+import { lambdaEntry } from '../lambda-entry';
+import { buildLambdaService, type Service } from '../service';
 
 /** Retry (delay) queue consumer: release due retries into their FIFO group, re-delay the rest. */
 export function makeRetryHandler(service: Service) {
@@ -24,4 +25,7 @@ export function makeRetryHandler(service: Service) {
   };
 }
 
-export const handler = lazy(async () => makeRetryHandler(await buildLambdaService(loadConfig())));
+export const handler = lambdaEntry(async () => {
+  const service = await buildLambdaService(loadConfig());
+  return { service, handler: makeRetryHandler(service) };
+});

@@ -1,6 +1,7 @@
 import { loadConfig } from '../config';
 import { sweep } from '../domain/sweep';
-import { buildLambdaService, lazy, type Service } from '../service';
+import { lambdaEntry } from '../lambda-entry';
+import { buildLambdaService, type Service } from '../service';
 
 /** Scheduled (every minute): re-enqueue pending deliveries that nothing is carrying any more. */
 export function makeSweeperHandler(service: Service) {
@@ -11,4 +12,9 @@ export function makeSweeperHandler(service: Service) {
   };
 }
 
-export const handler = lazy(async () => makeSweeperHandler(await buildLambdaService(loadConfig())));
+export const handler = lambdaEntry(async () => {
+  const service = await buildLambdaService(loadConfig());
+  const sweeper = makeSweeperHandler(service);
+  // Lambda's second argument is its context, not the local runtime's sweep options.
+  return { service, handler: (event: unknown) => sweeper(event) };
+});
