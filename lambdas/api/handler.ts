@@ -13,6 +13,16 @@ import {
 } from '../domain/endpoints';
 import { MethodNotAllowedError, NotFoundError, ValidationError } from '../domain/errors';
 import {
+  CreateEndpointWithSecretSchema,
+  RecoverSchema,
+  RotateSecretSchema,
+  UpdateEndpointSchema,
+} from '../domain/schemas';
+import { parseWith } from '../domain/validate';
+import { httpErrors, isResourceId, json, queryParam, readJsonBody } from '../http/api';
+import { buildOpenApiDocument } from '../http/openapi';
+import { ListDeliveriesQuerySchema, TenantQuerySchema } from '../http/queries';
+import {
   CreatedEndpointSchema,
   DeliveryDetailSchema,
   DeliveryPageSchema,
@@ -25,18 +35,7 @@ import {
   RotateResultSchema,
   shape,
   TestQueuedSchema,
-} from '../domain/responses';
-import {
-  CreateEndpointWithSecretSchema,
-  ListDeliveriesQuerySchema,
-  RecoverSchema,
-  RotateSecretSchema,
-  TenantQuerySchema,
-  UpdateEndpointSchema,
-} from '../domain/schemas';
-import { parseWith } from '../domain/validate';
-import { httpErrors, isResourceId, json, queryParam, readJsonBody } from '../http/api';
-import { buildOpenApiDocument } from '../http/openapi';
+} from '../http/responses';
 import { matchRoute, type OperationOf, PORTAL_ROUTES } from '../http/routes';
 import { lambdaEntry } from '../lambda-entry';
 import { buildLambdaService, type Service } from '../service';

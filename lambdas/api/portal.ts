@@ -14,10 +14,10 @@ import {
   type PortalClaims,
   scopedTenant,
 } from '../domain/portal-token';
-import { PortalSessionSchema, PortalTokenSchema, shape } from '../domain/responses';
 import { CreatePortalTokenSchema } from '../domain/schemas';
 import { parseWith } from '../domain/validate';
 import { json, queryParam, readJsonBody } from '../http/api';
+import { PortalSessionSchema, PortalTokenSchema, shape } from '../http/responses';
 import type { PortalRoute } from '../http/routes';
 import { type Portal, pageResponse, scriptResponse, stylesResponse } from '../portal/page';
 

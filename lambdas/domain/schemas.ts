@@ -2,13 +2,13 @@ import * as z from 'zod';
 import { HEADER_NAME, HEADER_VALUE, MAX_CUSTOM_HEADER_BYTES, MAX_CUSTOM_HEADERS } from './custom-headers';
 
 /** Ids the caller chooses: tenant ids and event ids. Printable, no separators we use in keys. */
-const callerId = z
+export const callerId = z
   .string()
   .min(1, 'must not be empty')
   .max(128, 'must be at most 128 characters')
   .regex(/^[A-Za-z0-9_.:-]+$/, 'may contain only letters, digits, and _ . : -');
 
-const eventType = z
+export const eventType = z
   .string()
   .min(1, 'must not be empty')
   .max(128, 'must be at most 128 characters')
@@ -116,8 +116,6 @@ export const CreateEndpointSchema = z.strictObject({
   rateLimit: rateLimit.optional(),
 });
 
-export const TenantQuerySchema = z.object({ tenantId: callerId });
-
 /** A merchant-chosen secret (Yonne lets the merchant pick one): long enough to resist guessing. */
 const chosenSecret = z
   .string()
@@ -176,29 +174,6 @@ export const RecoverSchema = z.strictObject({
     message: 'must be an ISO-8601 date-time, e.g. 2026-11-20T00:00:00Z',
   }),
 });
-
-export const ListDeliveriesQuerySchema = z
-  .object({
-    tenantId: callerId,
-    endpointId: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an endpoint id')
-      .optional(),
-    eventId: callerId.optional(),
-    status: z.enum(['pending', 'succeeded', 'failed', 'held']).optional(),
-    eventType: eventType.optional(),
-    since: z.iso
-      .datetime({ offset: true, message: 'must be an ISO-8601 date-time, e.g. 2026-11-20T00:00:00Z' })
-      .optional(),
-  })
-  .refine((q) => q.endpointId === undefined || q.eventId === undefined, {
-    message: 'give at most one of endpointId or eventId',
-    path: ['endpointId'],
-  })
-  .refine((q) => q.endpointId !== undefined || q.eventId !== undefined || q.status !== undefined, {
-    message: 'give endpointId, eventId, or status (pending or failed) to list a whole tenant',
-    path: ['status'],
-  });
 
 /** `POST /v1/portal-tokens`: a tenant's token, or `"*"` for the operator's (every tenant). */
 export const CreatePortalTokenSchema = z.strictObject({

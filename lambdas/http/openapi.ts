@@ -1,5 +1,13 @@
 import * as z from 'zod';
 import {
+  CreateEndpointWithSecretSchema,
+  CreatePortalTokenSchema,
+  PublishEventSchema,
+  RecoverSchema,
+  RotateSecretSchema,
+  UpdateEndpointSchema,
+} from '../domain/schemas';
+import {
   BatchPublishResultSchema,
   CreatedEndpointSchema,
   DeliveryDetailSchema,
@@ -15,15 +23,7 @@ import {
   ReplayResultSchema,
   RotateResultSchema,
   TestQueuedSchema,
-} from '../domain/responses';
-import {
-  CreateEndpointWithSecretSchema,
-  CreatePortalTokenSchema,
-  PublishEventSchema,
-  RecoverSchema,
-  RotateSecretSchema,
-  UpdateEndpointSchema,
-} from '../domain/schemas';
+} from './responses';
 import { type OperationId, PORTAL_ROUTES, ROUTES } from './routes';
 
 type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 503;

@@ -4,10 +4,10 @@ import { loadConfig } from '../config';
 import { type AppError, ValidationError } from '../domain/errors';
 import { publishEvent } from '../domain/publish';
 import { MAX_BATCH_EVENTS, publishBatch } from '../domain/publish-batch';
-import { BatchPublishResultSchema, PublishResultSchema, shape } from '../domain/responses';
 import { type PublishEventInput, PublishEventSchema } from '../domain/schemas';
 import { parseWith } from '../domain/validate';
 import { httpErrors, json, readJsonBody } from '../http/api';
+import { BatchPublishResultSchema, PublishResultSchema, shape } from '../http/responses';
 import { lambdaEntry } from '../lambda-entry';
 import { buildLambdaService, type Service } from '../service';
 

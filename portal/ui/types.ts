@@ -11,7 +11,7 @@ import type {
   EndpointViewSchema,
   EventTypesSchema,
   PortalSessionSchema,
-} from '../../lambdas/domain/responses';
+} from '../../lambdas/http/responses';
 
 export type { FieldIssue } from '../../lambdas/domain/errors';
 export type EndpointView = z.output<typeof EndpointViewSchema>;

@@ -8,7 +8,7 @@ import {
   DeliveryDetailSchema,
   DeliverySummarySchema,
   EndpointViewSchema,
-} from '../../lambdas/domain/responses';
+} from '../../lambdas/http/responses';
 import type { Runtime } from '../../local/runtime';
 import { type Receiver, startReceiver } from '../support/receiver';
 import { apiClient, eventually, startTestRuntime } from '../support/runtime';
