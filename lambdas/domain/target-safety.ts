@@ -6,13 +6,15 @@ import { isIPv6 } from 'node:net';
  * A webhook endpoint URL is chosen by a tenant, and the delivery worker then makes requests to it from inside
  * our network. Without these checks a tenant could point an endpoint at the cloud metadata service
  * (169.254.169.254), at localhost, or at anything on the private network, and read the responses back through
- * the delivery log. So there are two gates:
+ * the delivery log. So there are three gates:
  *
  * 1. {@link checkEndpointUrl} when an endpoint is created or changed: a static check of the URL itself (scheme,
  *    credentials, IP-literal hosts, obviously-local names). It does no DNS, so it stays pure and fast.
- * 2. {@link checkResolvedAddresses} at delivery time, on the addresses DNS returned, because any public name can
- *    resolve to a private address (`127.0.0.1.nip.io`, or DNS rebinding between the two checks). The caller must
- *    connect to the address it checked (pin it), not resolve the name again.
+ * 2. {@link checkResolvedAddresses} right after, at registration, on what the host name resolves to then
+ *    (`endpoints.ts`, with the required `resolveHost` port): a 422 before anything is stored.
+ * 3. {@link blockedAddressReason} at delivery time, inside the DNS lookup the HTTPS sender connects with
+ *    (`adapters/http-sender.ts`), because any public name can later resolve to a private address
+ *    (`127.0.0.1.nip.io`, or DNS rebinding): the address checked is the address connected to.
  *
  * Everything here is pure: no DNS, no AWS, only `node:net` for IPv6 syntax validation.
  */
@@ -303,8 +305,9 @@ function isLocalOnlyName(hostname: string): boolean {
 }
 
 /**
- * Statically checks a webhook endpoint URL (no DNS). Run it when an endpoint is created or updated; the delivery
- * path must still run {@link checkResolvedAddresses} on what the host name resolves to.
+ * Statically checks a webhook endpoint URL (no DNS). Run it when an endpoint is created or updated, then
+ * {@link checkResolvedAddresses} on what the host name resolves to; the delivery path checks each address it
+ * connects to with {@link blockedAddressReason}.
  *
  * With `allowInsecure: false` (production): the URL must be `https:` with no credentials; an IP-literal host (in
  * any spelling the URL parser normalizes, e.g. `https://0x7f.1/`) must be a public address; and the host name must
