@@ -7,14 +7,12 @@ import { type DataKeySource, EnvelopeSecrets } from './adapters/envelope-secrets
 import { EventBridgeBus } from './adapters/eventbridge-bus';
 import { createHttpSender } from './adapters/http-sender';
 import { kmsDataKeys } from './adapters/kms-data-keys';
-import { bundledPortalAssets, kmsDerivedKey } from './adapters/portal-key';
 import { queueDepths, SqsQueues } from './adapters/sqs-queues';
 import type { AppConfig } from './config';
 import { cachedEndpoints, type EndpointLookup } from './domain/endpoint-cache';
 import { ConfigError } from './domain/errors';
 import type { OperationalBus, OperationalDeps } from './domain/operational';
 import { pipelineOperational } from './domain/operational-pipeline';
-import { makePortalTokens } from './domain/portal-token';
 import type {
   Clock,
   DeliveryQueues,
@@ -33,7 +31,7 @@ import {
   noTelemetry,
   type Telemetry,
 } from './observability';
-import type { Portal, PortalAssets } from './portal/page';
+import type { Portal } from './portal/page';
 import { SECRETS_KEY_ENV } from './settings/resources';
 
 /** Everything a handler needs, built once per process (cold start) and passed in. */
@@ -63,10 +61,8 @@ export interface ServiceOverrides {
   readonly clock?: Clock;
   readonly log?: Log;
   readonly telemetry?: Telemetry;
-  /** The portal's token key (the local runtime's key file); on AWS it is derived from PORTAL_KEY_ID. */
-  readonly portalKey?: () => Promise<Uint8Array>;
-  /** The page's assets (the local runtime builds them); on AWS they are bundled with the function. */
-  readonly portalAssets?: PortalAssets;
+  /** The tenant portal (`lambdas/portal/build.ts`): the api function and the local runtime pass one. */
+  readonly portal?: Portal;
   /**
    * Where the data keys sealing endpoint secrets come from: the local runtime's key file and the tests'
    * fixed key (`localDataKeys`); on AWS, KMS with the key in SECRETS_KEY_ID.
@@ -149,7 +145,7 @@ export function buildService(
         () => [],
       ),
     checkResolved: checkResolvedAddresses,
-    ...portalOf(config, clock, overrides),
+    ...(overrides.portal ? { portal: overrides.portal } : {}),
   };
 }
 
@@ -206,30 +202,20 @@ function operationalOf(
   );
 }
 
-function portalOf(config: AppConfig, clock: Clock, overrides: ServiceOverrides): { portal?: Portal } {
-  const key = overrides.portalKey ?? (config.portalKeyId ? kmsDerivedKey(config.portalKeyId) : undefined);
-  const settings = config.settings.portal;
-  if (!key || !settings) return {};
-  return {
-    portal: {
-      tokens: makePortalTokens({ key, clock, maxTtlSeconds: settings.tokenMaxTtlSeconds }),
-      assets: overrides.portalAssets ?? bundledPortalAssets(),
-      settings,
-    },
-  };
-}
-
 /**
  * The service as Lambda runs it: the same, with X-Ray subsegments for every DynamoDB and SQS call. The
  * tracer is imported here, on first use inside Lambda only: importing the X-Ray SDK installs a
  * process-wide async hook that costs CPU on every call, which the local runtime and the tests need not pay.
  */
-export async function buildLambdaService(config: AppConfig): Promise<Service> {
+export async function buildLambdaService(
+  config: AppConfig,
+  overrides: Pick<ServiceOverrides, 'portal'> = {},
+): Promise<Service> {
   const clients = buildClients(config);
   if (IN_LAMBDA) {
     const tracer = await createTracer('webhooks');
     tracer.captureAWSv3Client(clients.dynamo);
     tracer.captureAWSv3Client(clients.sqs);
   }
-  return buildService(config, {}, clients);
+  return buildService(config, overrides, clients);
 }

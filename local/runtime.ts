@@ -12,6 +12,7 @@ import { makeDeliveryHandler } from '../lambdas/delivery/handler';
 import type { Clock, HttpSender } from '../lambdas/domain/ports';
 import { makeIngestHandler } from '../lambdas/ingest/handler';
 import { createLog, type Log } from '../lambdas/observability';
+import { portalOf } from '../lambdas/portal/build';
 import { makeRetryHandler } from '../lambdas/retry/handler';
 import { buildService, type Service } from '../lambdas/service';
 import { resolveSettings, settingsFromEnv } from '../lambdas/settings/resolve';
@@ -137,10 +138,13 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       },
       { local: true },
     );
-    const service = buildService(config, {
-      log,
+    const portal = portalOf(config, options.clock ?? { now: () => Date.now() }, {
       portalKey: localPortalKey(options.dataDir),
       portalAssets: localPortalAssets(),
+    });
+    const service = buildService(config, {
+      log,
+      ...(portal ? { portal } : {}),
       secretKeys: localDataKeys(localSecretsKey(options.dataDir)),
       ...(options.http ? { http: options.http } : {}),
       ...(options.clock ? { clock: options.clock } : {}),

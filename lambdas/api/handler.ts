@@ -38,6 +38,7 @@ import {
 } from '../http/responses';
 import { matchRoute, type OperationOf, PORTAL_ROUTES } from '../http/routes';
 import { lambdaEntry } from '../lambda-entry';
+import { portalOf } from '../portal/build';
 import { buildLambdaService, type Service } from '../service';
 import { createPortalToken, runPortalRoute } from './portal';
 
@@ -166,6 +167,8 @@ export function makeApiHandler(service: Service) {
 }
 
 export const handler = lambdaEntry(async () => {
-  const service = await buildLambdaService(loadConfig());
+  const config = loadConfig();
+  const portal = portalOf(config, { now: () => Date.now() });
+  const service = await buildLambdaService(config, portal ? { portal } : {});
   return { service, handler: makeApiHandler(service) };
 });
