@@ -76,8 +76,10 @@ const DUE_TOLERANCE_MS = 1000;
  *
  * A first attempt handed out for the first time is made with no read but the (cached) endpoint: it
  * carries the delivery, the attempt number and the body. A message seen before (a strict retry coming
- * back, a follower of a failed head, a copy), and any retry, first reads its delivery's state, so a
- * finished delivery or an attempt already made is not sent again.
+ * back, a follower of a failed head, a copy), any retry, and any message of a delivery that already has a
+ * record (`recorded`: a replay, recover or release, a ping, the sweeper's copy, of which copies can
+ * exist) first reads its delivery's state, so a finished delivery or an attempt already made is not sent
+ * again.
  *
  * Sequential endpoints: a failed attempt's retry is a new message through the retry queue and this one is
  * acknowledged, so the group moves on. Strict endpoints: the message itself is hidden until the retry is
@@ -101,7 +103,7 @@ export async function handleDeliveryMessage(
   // A retry (attempt past the round's first) is read first too, though new to the queue: a record write
   // that failed after its retry was queued brings the message back, and its second try queues a second
   // copy of the retry; the state tells the later copy its attempt was made (no duplicate POST).
-  if (received.receiveCount > 1 || message.attempt > message.attemptOffset + 1) {
+  if (received.receiveCount > 1 || message.attempt > message.attemptOffset + 1 || message.recorded) {
     const state = await store.getDeliveryState(message.tenantId, message.deliveryId);
     if (state) {
       if (state.status !== 'pending') return 'ack';

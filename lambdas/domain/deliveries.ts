@@ -207,7 +207,7 @@ export async function replayDelivery(
     endpointId: replay.endpointId,
   });
   await deps.store.createDelivery(replay, now + deps.settings.sweepGraceMs);
-  await deps.queues.enqueue([nextAttemptMessage(replay, endpoint.ordering, event)]);
+  await deps.queues.enqueue([{ ...nextAttemptMessage(replay, endpoint.ordering, event), recorded: true }]);
   return { id: replay.id };
 }
 

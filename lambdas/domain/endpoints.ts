@@ -306,7 +306,9 @@ export async function testEndpoint(
   };
   await deps.store.putEvent(event);
   await deps.store.createDelivery(delivery, now + deps.settings.sweepGraceMs);
-  await deps.queues.enqueue([{ ...nextAttemptMessage(delivery, endpoint.ordering, event), noRetry: true }]);
+  await deps.queues.enqueue([
+    { ...nextAttemptMessage(delivery, endpoint.ordering, event), noRetry: true, recorded: true },
+  ]);
   return { deliveryId: delivery.id, eventId };
 }
 

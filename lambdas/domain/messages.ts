@@ -18,6 +18,7 @@ const DeliveryMessageSchema = z.object({
   dueAt: z.number().int().optional(),
   body: z.string().optional(),
   noRetry: z.boolean().optional(),
+  recorded: z.boolean().optional(),
 });
 
 /** Reads a queue message body; anything else is a poison message. */

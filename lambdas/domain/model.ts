@@ -149,6 +149,11 @@ export interface DeliveryMessage {
   readonly body?: string;
   /** One attempt and no retries (the test ping). */
   readonly noRetry?: boolean;
+  /**
+   * The delivery already has a record (a replay, a recover or release, a test ping, the sweeper's copy):
+   * its state is read before the first attempt too, since the sweeper may have queued a copy of it.
+   */
+  readonly recorded?: boolean;
 }
 
 /** A new delivery of an event to an endpoint, due now: what publish and replay create. */

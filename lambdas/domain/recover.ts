@@ -107,7 +107,10 @@ async function requeue(deps: DeliveriesDeps, endpoint: Endpoint, list: readonly 
       await deps.store.retainEvent(endpoint.tenantId, d.eventId, keepUntil(deps.settings, now));
       events.set(d.eventId, await deps.store.getEvent(endpoint.tenantId, d.eventId));
     }
-    messages.push(nextAttemptMessage(d, endpoint.ordering, events.get(d.eventId), d.round ?? 0));
+    messages.push({
+      ...nextAttemptMessage(d, endpoint.ordering, events.get(d.eventId), d.round ?? 0),
+      recorded: true,
+    });
   }
   await deps.queues.enqueue(messages);
   return recovered.length;

@@ -71,12 +71,15 @@ export async function sweep(
     if (!endpoints.has(key))
       endpoints.set(key, await store.getEndpoint(delivery.tenantId, delivery.endpointId));
     const event = await store.getEvent(delivery.tenantId, delivery.eventId);
-    const message = nextAttemptMessage(
-      delivery,
-      endpoints.get(key)?.ordering ?? 'sequential',
-      event,
-      delivery.round ?? 0,
-    );
+    const message: DeliveryMessage = {
+      ...nextAttemptMessage(
+        delivery,
+        endpoints.get(key)?.ordering ?? 'sequential',
+        event,
+        delivery.round ?? 0,
+      ),
+      recorded: true,
+    };
     const dueAt = delivery.nextAttemptAt ?? now;
     if (dueAt > now) await queues.delay({ ...message, dueAt });
     else ready.push(message);

@@ -14,7 +14,10 @@ export interface Violation {
   readonly detail: string;
 }
 
-/** Every published delivery ended `succeeded`, or `failed` with a reason. */
+/**
+ * Every published delivery ended `succeeded`, or `failed` with a reason; or is `held` because its endpoint
+ * is disabled at the end of the run (kept, to be sent when it is enabled).
+ */
 function finalWithReason(world: World): Violation[] {
   const out: Violation[] = [];
   const byId = new Map(world.deliveries().map((d) => [d.id, d]));
@@ -28,6 +31,11 @@ function finalWithReason(world: World): Violation[] {
       });
     else if (d.status === 'failed' && !d.failureReason)
       out.push({ invariant: 'final-with-reason', detail: `${d.id} failed with no reason` });
+    else if (d.status === 'held' && world.endpointStatusAtEnd.get(p.endpointId) !== 'disabled')
+      out.push({
+        invariant: 'final-with-reason',
+        detail: `${d.id} (${p.ordering} ${p.endpointId}, #${p.seq}) still held, its endpoint ${world.endpointStatusAtEnd.get(p.endpointId) ?? 'deleted'}`,
+      });
   }
   return out;
 }

@@ -4,8 +4,8 @@
  * message with a recorded reason, strict order, no overlapping POSTs, duplicates within what was in flight.
  *
  * RELIABILITY_SCALE=full (npm run test:reliability) runs each property 25 times; otherwise 3.
- * Properties that fail on today's code are `it.fails`, each naming the fix it waits for: flip them to `it`
- * when that fix lands.
+ * Each property failed on the code before the fix it names (they were `it.fails` until it landed) and holds
+ * now; a crash of the harness fails the test like a broken invariant.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -22,19 +22,6 @@ const params = (seed: number): fc.Parameters<[Scenario]> => ({
   endOnFailure: true,
 });
 const TIMEOUT = FULL ? 600_000 : 60_000;
-
-/**
- * For `it.fails`: passes the failure through only when an invariant broke. A crash of the harness (say,
- * after a rewiring) is logged and swallowed, so `it.fails` reports it instead of counting it as expected.
- */
-async function knownViolation(run: () => Promise<void>): Promise<void> {
-  try {
-    await run();
-  } catch (error) {
-    if (isViolation(error)) throw error;
-    console.error('it.fails test crashed instead of breaking an invariant:', error);
-  }
-}
 
 async function holds(scenario: Scenario): Promise<void> {
   const world = await runScenario(scenario);
@@ -77,8 +64,8 @@ describe('delivery under AWS SQS semantics (model), long outages', () => {
     TIMEOUT,
   );
 
-  // Waits for: "No message reaches a DLQ without its delivery recorded failed with a reason" (issue 11):
-  // the code dead-letters what it gives up on itself, with a maxReceiveCount followers cannot reach.
+  // Holds since issue 11's fix: the code dead-letters what it gives up on itself, with a maxReceiveCount
+  // followers in batches of 10 cannot reach (it failed before it: followers were redriven unrecorded).
   it(
     'strict endpoint down until its third queued event has used its schedule (45-48 h): followers are never redriven unrecorded',
     async () => {
@@ -87,12 +74,12 @@ describe('delivery under AWS SQS semantics (model), long outages', () => {
         downHours: fc.integer({ min: 45, max: 48 }),
         events: fc.integer({ min: 11, max: 14 }),
       }).map((e) => [{ ...e, gapMinutes: 0.02 }]);
-      await knownViolation(() => fc.assert(fc.asyncProperty(scenarioArb(broken), holds), params(103)));
+      await fc.assert(fc.asyncProperty(scenarioArb(broken), holds), params(103));
     },
     TIMEOUT,
   );
 
-  // Waits for: "the code dead-letters ... unprocessable messages itself" (issue 11).
+  // Holds since issue 11's fix: the code dead-letters unprocessable messages itself.
   it(
     'a poison message at the head of a group: it is dead-lettered with a reason and its followers are delivered',
     async () => {
@@ -105,7 +92,7 @@ describe('delivery under AWS SQS semantics (model), long outages', () => {
         }),
         { minLength: 1, maxLength: 2 },
       );
-      await knownViolation(() => fc.assert(fc.asyncProperty(scenarioArb(broken), holds), params(104)));
+      await fc.assert(fc.asyncProperty(scenarioArb(broken), holds), params(104));
     },
     TIMEOUT,
   );
@@ -149,6 +136,39 @@ describe('delivery under AWS SQS semantics (model), long outages', () => {
     },
     TIMEOUT,
   );
+
+  // Issue 14: what is published while an endpoint is disabled is held (no message, no attempt), and sent
+  // in publish order once it is enabled, through batches of 10 as AWS hands them out.
+  it(
+    'an endpoint disabled with a backlog and enabled hours later: queued ones end failed with a reason, held ones are delivered in order',
+    async () => {
+      const broken = fc.array(
+        endpointArb({
+          ordering: fc.constantFrom<Ordering>('sequential', 'strict'),
+          downHours: fc.integer({ min: 0, max: 2 }),
+          events: fc.integer({ min: 6, max: 14 }),
+          fate: fc.record({
+            what: fc.constant<'disabled'>('disabled'),
+            atHours: fc.constantFrom(0.1, 0.3),
+            enableAfterHours: fc.constantFrom(0.5, 4),
+          }),
+        }).map((e) => ({ ...e, gapMinutes: 5 })),
+        { minLength: 1, maxLength: 2 },
+      );
+      await fc.assert(
+        fc.asyncProperty(scenarioArb(broken), async (scenario) => {
+          const world = await runScenario(scenario);
+          assertInvariants(world, describeScenario(scenario));
+          // Some were held and then sent: the property is about them, not vacuous.
+          const released = world.deliveries().filter((d) => d.status === 'succeeded').length;
+          expect(released).toBeGreaterThan(0);
+          expect(world.deliveries().filter((d) => d.status === 'held')).toEqual([]);
+        }),
+        params(107),
+      );
+    },
+    TIMEOUT,
+  );
 });
 
 describe('the follower case, as issue 11 describes it', () => {
@@ -167,16 +187,15 @@ describe('the follower case, as issue 11 describes it', () => {
     expect(world.sqs.events.filter((e) => e.kind === 'redriven')).toEqual([]);
   });
 
-  // Waits for: "No message reaches a DLQ without its delivery recorded failed with a reason" (issue 11).
-  it('a strict endpoint down 45 hours with 12 queued events: no follower reaches the DLQ unrecorded', () =>
-    knownViolation(async () => {
-      const world = await runScenario(strictBacklog(45));
-      assertInvariants(world, 'strict endpoint down 45 h, 12 events queued');
-    }));
+  // Failed before issue 11's fix (followers redriven with no record); holds since.
+  it('a strict endpoint down 45 hours with 12 queued events: no follower reaches the DLQ unrecorded', async () => {
+    const world = await runScenario(strictBacklog(45));
+    assertInvariants(world, 'strict endpoint down 45 h, 12 events queued');
+  });
 
-  // Waits for: "the code dead-letters ... unprocessable messages itself" (issue 11).
-  it('a poison message at the head of 12 queued events: only it reaches the DLQ, with a reason', () =>
-    knownViolation(async () => {
+  // Failed before issue 11's fix (its followers went to the DLQ with it); holds since.
+  it('a poison message at the head of 12 queued events: only it reaches the DLQ, with a reason', async () => {
+    {
       const world = await runScenario({
         endpoints: [
           {
@@ -193,5 +212,6 @@ describe('the follower case, as issue 11 describes it', () => {
         startAfterMinutes: 1,
       });
       assertInvariants(world, 'poison message ahead of 12 events of a sequential endpoint');
-    }));
+    }
+  });
 });

@@ -18,8 +18,15 @@ export interface EndpointScenario {
   readonly events: number;
   /** Minutes between two publishes to this endpoint. */
   readonly gapMinutes: number;
-  /** Hours after the start at which the endpoint is deleted or disabled, with its backlog queued. */
-  readonly fate?: { readonly what: 'deleted' | 'disabled'; readonly atHours: number };
+  /**
+   * Hours after the start at which the endpoint is deleted or disabled, with its backlog queued; a disabled
+   * one may be enabled again `enableAfterHours` later (what was published meanwhile is held, then sent).
+   */
+  readonly fate?: {
+    readonly what: 'deleted' | 'disabled';
+    readonly atHours: number;
+    readonly enableAfterHours?: number;
+  };
   /** A message nothing can parse, queued in the endpoint's group before its events. */
   readonly poisonFirst?: boolean;
 }
@@ -78,11 +85,16 @@ export async function runScenario(scenario: Scenario): Promise<World> {
     for (let n = 0; n < ep.events; n++)
       steps.push({ at: MODEL_START + n * ep.gapMinutes * 60_000 + i + 1, run: () => world.publish(ids[i]!) });
     if (ep.fate) {
-      const { what, atHours } = ep.fate;
+      const { what, atHours, enableAfterHours } = ep.fate;
       steps.push({
         at: MODEL_START + atHours * HOUR,
         run: () => (what === 'deleted' ? world.deleteEndpoint(ids[i]!) : world.disableEndpoint(ids[i]!)),
       });
+      if (what === 'disabled' && enableAfterHours !== undefined)
+        steps.push({
+          at: MODEL_START + (atHours + enableAfterHours) * HOUR,
+          run: () => world.enableEndpoint(ids[i]!),
+        });
     }
   }
   steps.sort((a, b) => a.at - b.at);
@@ -99,6 +111,7 @@ export async function runScenario(scenario: Scenario): Promise<World> {
   // Long enough for the last retry schedule and the sweeper's backed-off re-queues after the outage.
   await world.runUntilQuiet(MODEL_START + (longest + 120) * HOUR);
   world.stop();
+  await world.captureEndpointStatuses();
   return world;
 }
 
@@ -155,7 +168,8 @@ export function describeScenario(s: Scenario): string {
   const eps = s.endpoints.map(
     (e, i) =>
       `ep_${i} ${e.ordering} ${e.downHours ? `down ${e.downHours} h (${e.kind})` : 'healthy'} ${e.events} events` +
-      `${e.poisonFirst ? ' poison first' : ''}${e.fate ? ` ${e.fate.what} at ${e.fate.atHours} h` : ''}`,
+      `${e.poisonFirst ? ' poison first' : ''}${e.fate ? ` ${e.fate.what} at ${e.fate.atHours} h` : ''}` +
+      `${e.fate?.enableAfterHours !== undefined ? `, enabled ${e.fate.enableAfterHours} h later` : ''}`,
   );
   const dup = s.retryDuplicateRate ? `; retry-queue duplicates ${s.retryDuplicateRate}` : '';
   return `${eps.join('; ')}${s.throttleRate ? `; throttle ${s.throttleRate}` : ''}${dup}; seed ${s.seed}`;

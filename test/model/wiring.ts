@@ -8,6 +8,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { SqsQueues } from '../../lambdas/adapters/sqs-queues';
 import { loadConfig } from '../../lambdas/config';
 import { makeDeliveryHandler } from '../../lambdas/delivery/handler';
+import { updateEndpoint } from '../../lambdas/domain/endpoints';
 import { DependencyUnavailableError } from '../../lambdas/domain/errors';
 import type { Delivery, Endpoint, Ordering } from '../../lambdas/domain/model';
 import { pipelineOperational } from '../../lambdas/domain/operational-pipeline';
@@ -274,6 +275,22 @@ export class World {
         ordering: endpoint.ordering,
         url: endpoint.url,
       });
+  }
+
+  /** Each endpoint's status once the run is over (`captureEndpointStatuses`): deleted ones are absent. */
+  readonly endpointStatusAtEnd = new Map<string, 'enabled' | 'disabled'>();
+
+  async captureEndpointStatuses(): Promise<void> {
+    for (const [id, known] of this.endpoints) {
+      const now = await this.store.getEndpoint(known.tenantId, id);
+      if (now) this.endpointStatusAtEnd.set(id, now.status);
+    }
+  }
+
+  /** Enables a disabled endpoint through the real use case: what was held for it is sent, in order. */
+  async enableEndpoint(endpointId: string): Promise<void> {
+    const known = this.endpoints.get(endpointId)!;
+    await updateEndpoint(this.service, known.tenantId, endpointId, { status: 'enabled' });
   }
 
   async disableEndpoint(endpointId: string): Promise<void> {

@@ -94,6 +94,39 @@ describe('handleDeliveryMessage: what it reads', () => {
     expect(store.delivery(DLV).attempts).toEqual([pastAttempt(1)]);
   });
 
+  // A replayed, recovered or released delivery has a record, and the sweeper may queue a copy of it while
+  // the original waits behind a held strict group (the AWS-semantics model found copies POSTed twice).
+  it('a first-receive message of a recorded delivery reads its state: a finished one is not sent again', async () => {
+    const { http, store, run } = setup({
+      delivery: {
+        status: 'succeeded',
+        attemptCount: 4,
+        attemptOffset: 3,
+        attempts: [pastAttempt(1), pastAttempt(2), pastAttempt(3), pastAttempt(4)],
+        nextAttemptAt: undefined,
+      },
+      message: { attempt: 4, attemptOffset: 3, round: 1, recorded: true },
+    });
+    expect(await run()).toBe('ack');
+    expect(http.calls).toEqual([]);
+    expect(store.delivery(DLV).status).toBe('succeeded');
+  });
+
+  it('a first-receive message of a recorded pending delivery is sent after the read', async () => {
+    const { http, store, run } = setup({
+      delivery: {
+        status: 'pending',
+        attemptCount: 3,
+        attemptOffset: 3,
+        attempts: [pastAttempt(1), pastAttempt(2), pastAttempt(3)],
+      },
+      message: { attempt: 4, attemptOffset: 3, round: 1, recorded: true },
+    });
+    expect(await run()).toBe('ack');
+    expect(http.calls).toHaveLength(1);
+    expect(store.methodsCalled()).toContain('getDeliveryState');
+  });
+
   // A record write that failed after the retry was queued brings the message back, and its second try
   // queues a second copy of the retry (the DynamoDB throttling property in test/model found it).
   it('a first-receive retry reads the state: a second copy of a retry already made is not sent', async () => {

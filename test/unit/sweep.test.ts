@@ -63,6 +63,8 @@ describe('sweep: deliveries waiting for a retry', () => {
       attemptOffset: 0,
       round: 0,
       body: EVENT.body,
+      // The sweeper's copy may meet the original: its state is read before any attempt.
+      recorded: true,
     };
     expect(queues.enqueued).toEqual([
       { ...common, deliveryId: id(1), endpointId: 'ep_seq', attempt: 3, ordering: 'sequential' },
