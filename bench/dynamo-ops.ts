@@ -14,7 +14,6 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamoStore } from '../lambdas/adapters/dynamo-store';
 import { serializeEnvelope } from '../lambdas/domain/envelope';
 import { newId } from '../lambdas/domain/ids';

@@ -98,7 +98,6 @@ async function run(
   let poller: { stop(): Promise<void> } | undefined;
   try {
     const register = async (tenantId: string, extra: Record<string, unknown> = {}) => {
-      const sentAt = performance.now();
       const out = await http.post(
         `${runtime.url}/v1/endpoints`,
         JSON.stringify({ tenantId, url: `${receiver.url}/${tenantId}`, events: ['*'], ...extra }),

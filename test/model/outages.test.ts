@@ -10,7 +10,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Ordering } from '../../lambdas/domain/model';
-import { assertInvariants, checkInvariants, isViolation, summary } from './invariants';
+import { assertInvariants, checkInvariants, summary } from './invariants';
 import { describeScenario, endpointArb, runScenario, type Scenario, scenarioArb } from './scenarios';
 
 const FULL = process.env.RELIABILITY_SCALE === 'full';
