@@ -12,6 +12,7 @@ import {
   updateEndpoint,
 } from '../domain/endpoints';
 import { MethodNotAllowedError, NotFoundError, ValidationError } from '../domain/errors';
+import { OPERATIONAL_TYPES, operationalTenantOf } from '../domain/operational';
 import {
   CreateEndpointWithSecretSchema,
   RecoverSchema,
@@ -69,8 +70,17 @@ export function makeApiHandler(service: Service) {
   let openapi: ReturnType<typeof buildOpenApiDocument> | undefined;
   // Keyed by the route table's operations: a route without a handler here does not compile.
   const operations: Record<OperationOf<'api'>, Operation> = {
-    listEventTypes: async () =>
-      json(200, shape(EventTypesSchema, { items: [...service.settings.catalog.entries] })),
+    listEventTypes: async (event) =>
+      json(
+        200,
+        shape(EventTypesSchema, {
+          // The operational tenant's endpoints subscribe to the operational types, and only to those.
+          items:
+            queryParam(event, 'tenantId') === operationalTenantOf(service.settings)
+              ? [...OPERATIONAL_TYPES]
+              : [...service.settings.catalog.entries],
+        }),
+      ),
     createEndpoint: async (event) =>
       json(
         201,

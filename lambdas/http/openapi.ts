@@ -58,8 +58,10 @@ const OPERATIONS: Record<OperationId, OperationSpec> = {
     errors: [...BODY_ERRORS, 503],
   },
   listEventTypes: {
-    summary: 'List the event catalog',
+    summary:
+      'List the event catalog (with tenantId of the operational tenant: the operational event types its endpoints subscribe to)',
     tag: 'events',
+    query: ['tenantId'],
     success: { 200: { description: 'The catalog', schema: EventTypesSchema } },
     errors: [],
   },

@@ -68,6 +68,15 @@ describe('endpoint health: auto-disable, held deliveries, operational events', (
     });
     expect(sub.status).toBe(422);
     expect(sub.body.error.fields[0].field).toBe('events.0');
+    // The catalog its endpoints pick from is the operational one.
+    const types = await api.call('GET', '/v1/event-types?tenantId=_operational');
+    expect(types.body.items.map((t: { type: string }) => t.type)).toEqual([
+      'endpoint.disabled',
+      'endpoint.enabled',
+      'delivery.failed',
+    ]);
+    const product = await api.call('GET', '/v1/event-types');
+    expect(product.body.items.map((t: { type: string }) => t.type)).toContain('order.created');
   });
 
   it('disables an endpoint whose every attempt failed for ENDPOINT_DISABLE_AFTER, and says so signed', async () => {
