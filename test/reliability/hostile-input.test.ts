@@ -130,6 +130,8 @@ interface RouteSpec {
   readonly schema?: z.ZodType;
   /** Takes `?tenantId=`. */
   readonly tenantQuery: boolean;
+  /** Reads an optional `?tenantId=` (absent is fine; one given twice is a 422 naming it). */
+  readonly optionalTenant?: boolean;
   /** What `{id}` must name for the request to be valid (under TENANT). */
   readonly idKind?: 'endpoint' | 'delivery';
   readonly success: readonly number[];
@@ -168,7 +170,13 @@ const SPECS: Record<string, RouteSpec> = {
     errors: [400, 413, 415, 422],
     validBody: () => ({ tenantId: EMPTY_TENANT, type: 'order.created', data: { orderId: 'o-1' } }),
   },
-  listEventTypes: { body: 'ignored', tenantQuery: false, success: [200], errors: [] },
+  listEventTypes: {
+    body: 'ignored',
+    tenantQuery: false,
+    optionalTenant: true,
+    success: [200],
+    errors: [422],
+  },
   createEndpoint: {
     body: 'required',
     schema: CreateEndpointWithSecretSchema,
@@ -822,13 +830,15 @@ describe('hostile input on every route', () => {
               const idOk = !hasId(route) || (tenant.kind === 'valid' && id.kind === spec.idKind);
               const outcome: Outcome = !known(route)
                 ? 'either'
-                : !queryOk || !idOk
-                  ? 'error'
-                  : spec.body === 'ignored'
-                    ? 'success'
-                    : bodyMayPass(route, body)
-                      ? 'either'
-                      : 'error';
+                : spec.optionalTenant && !tenantWellFormed(tenant)
+                  ? 'either'
+                  : !queryOk || !idOk
+                    ? 'error'
+                    : spec.body === 'ignored'
+                      ? 'success'
+                      : bodyMayPass(route, body)
+                        ? 'either'
+                        : 'error';
               judge(route, sent, answer, outcome);
               account(ledger, route, sent, answer);
             },
