@@ -4,7 +4,6 @@
  * keep their defaults). Any problem throws a ConfigError naming the variable, so a bad deployment fails
  * on its first invocation instead of delivering wrongly.
  */
-import * as z from 'zod';
 import { EventCatalog } from './domain/catalog';
 import { ConfigError } from './domain/errors';
 import type { ServiceSettings } from './domain/settings';
@@ -12,22 +11,39 @@ import { resolveSettings, settingsFromEnv } from './settings/resolve';
 import { ENV, PORTAL_KEY_ENV, SECRETS_KEY_ENV } from './settings/resources';
 import type { Settings } from './settings/schema';
 
-const NamesSchema = z.object({
-  [ENV.tableName]: z.string().min(3),
-  [ENV.deliveryQueueUrl]: z.string().min(1),
-  [ENV.deliveryDlqUrl]: z.string().min(1),
-  [ENV.retryQueueUrl]: z.string().min(1),
-  /** Only read by the health route, which reports every queue. */
-  [ENV.retryDlqUrl]: z.string().min(1).optional(),
-  /** The portal's KMS HMAC key (api function only); no portal without it. */
-  [PORTAL_KEY_ENV]: z.string().min(1).optional(),
-  /** The KMS key sealing endpoint secrets (api and delivery functions only). */
-  [SECRETS_KEY_ENV]: z.string().min(1).optional(),
-  AWS_REGION: z.string().default('us-east-1'),
-  /** Local runtime only: where the emulators listen. */
-  AWS_ENDPOINT_URL_DYNAMODB: z.string().optional(),
-  AWS_ENDPOINT_URL_SQS: z.string().optional(),
-});
+/** The names the stack gives each function: required ones, then those only some functions get. */
+const REQUIRED_NAMES = [ENV.tableName, ENV.deliveryQueueUrl, ENV.deliveryDlqUrl, ENV.retryQueueUrl] as const;
+/**
+ * `RETRY_DLQ_URL` (the health route reports every queue), the portal's KMS HMAC key (api only; no portal
+ * without it), the key sealing endpoint secrets (api and delivery only), and the local runtime's emulators.
+ */
+const OPTIONAL_NAMES = [
+  ENV.retryDlqUrl,
+  PORTAL_KEY_ENV,
+  SECRETS_KEY_ENV,
+  'AWS_ENDPOINT_URL_DYNAMODB',
+  'AWS_ENDPOINT_URL_SQS',
+] as const;
+
+/**
+ * The resource names, checked by hand (present, non-empty; the table name at least 3 characters), so the
+ * functions that validate no HTTP input carry no zod.
+ */
+function readNames(env: Record<string, string | undefined>) {
+  const names: Record<string, string> = {};
+  for (const key of [...REQUIRED_NAMES, ...OPTIONAL_NAMES]) {
+    const value = env[key];
+    const required = (REQUIRED_NAMES as readonly string[]).includes(key);
+    if (value === undefined || value === '') {
+      if (required) throw new ConfigError(`${key}: is required (set by the stack)`);
+      continue;
+    }
+    if (key === ENV.tableName && value.length < 3)
+      throw new ConfigError(`${key}: must be at least 3 characters`);
+    names[key] = value;
+  }
+  return { ...names, AWS_REGION: env.AWS_REGION || 'us-east-1' };
+}
 
 export interface AppConfig {
   readonly tableName: string;
@@ -79,12 +95,7 @@ export function loadConfig(
   env: Record<string, string | undefined> = process.env,
   options: LoadConfigOptions = {},
 ): AppConfig {
-  const result = NamesSchema.safeParse(env);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new ConfigError(`${issue.path.join('.')}: ${issue.message}`);
-  }
-  const e = result.data;
+  const e: Record<string, string | undefined> = readNames(env);
   const settings = resolveSettings(settingsFromEnv(env), {
     naming: 'env',
     ...(options.local ? { local: true } : {}),
@@ -97,7 +108,7 @@ export function loadConfig(
     ...(e[ENV.retryDlqUrl] ? { retryDlqUrl: e[ENV.retryDlqUrl] as string } : {}),
     ...(e[PORTAL_KEY_ENV] ? { portalKeyId: e[PORTAL_KEY_ENV] as string } : {}),
     ...(e[SECRETS_KEY_ENV] ? { secretsKeyId: e[SECRETS_KEY_ENV] as string } : {}),
-    region: e.AWS_REGION,
+    region: e.AWS_REGION as string,
     ...(e.AWS_ENDPOINT_URL_DYNAMODB ? { dynamoEndpoint: e.AWS_ENDPOINT_URL_DYNAMODB } : {}),
     ...(e.AWS_ENDPOINT_URL_SQS ? { sqsEndpoint: e.AWS_ENDPOINT_URL_SQS } : {}),
     logLevel: settings.logLevel,

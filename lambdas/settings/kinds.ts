@@ -4,7 +4,6 @@
  * (stated once, used in the error and in the README table), and how it is written back into an
  * environment variable. Pure: no AWS package, no file access.
  */
-import * as z from 'zod';
 import type { EventTypeInfo } from '../domain/catalog';
 import { parseDuration, parseRetrySchedule } from '../domain/retry-policy';
 
@@ -171,18 +170,31 @@ export function schedule(): Kind<readonly number[], string> {
   };
 }
 
-const CatalogSchema = z
-  .array(
-    z.strictObject({
-      type: z
-        .string()
-        .regex(/^[a-z0-9_]+(\.[a-z0-9_]+)*$/, 'lower-case words separated by dots, e.g. order.created')
-        .max(100),
-      description: z.string().max(1000),
-    }),
-  )
-  .min(1, 'at least one event type')
-  .max(1000, 'at most 1000 event types');
+const EVENT_TYPE = /^[a-z0-9_]+(\.[a-z0-9_]+)*$/;
+
+/**
+ * Checks a catalog's shape by hand (the catalog is read by every function that publishes, and leaving zod
+ * out of those that validate no HTTP input keeps their bundles small): the first problem, as `[i].field:
+ * what is wrong`, or undefined when it is a valid list.
+ */
+function catalogProblem(json: unknown): string | undefined {
+  if (!Array.isArray(json)) return 'not an array';
+  if (json.length < 1) return 'at least one event type';
+  if (json.length > 1000) return 'at most 1000 event types';
+  for (const [i, entry] of json.entries()) {
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+      return `[${i}]: must be an object with type and description`;
+    const extra = Object.keys(entry).find((k) => k !== 'type' && k !== 'description');
+    if (extra !== undefined) return `[${i}]: unknown key "${extra}"`;
+    const { type, description } = entry as Record<string, unknown>;
+    if (typeof type !== 'string') return `[${i}].type: must be a string`;
+    if (!EVENT_TYPE.test(type)) return `[${i}].type: lower-case words separated by dots, e.g. order.created`;
+    if (type.length > 100) return `[${i}].type: at most 100 characters`;
+    if (typeof description !== 'string') return `[${i}].description: must be a string`;
+    if (description.length > 1000) return `[${i}].description: at most 1000 characters`;
+  }
+  return undefined;
+}
 
 /**
  * The event catalog: a JSON array of `{ "type", "description" }`, given as the array itself or as JSON
@@ -202,18 +214,15 @@ export function catalog(): Kind<readonly EventTypeInfo[], string | readonly Even
           fail(rule, value.length > 60 ? `${value.slice(0, 60)}...` : value);
         }
       }
-      const result = CatalogSchema.safeParse(json);
-      if (!result.success) {
-        const issue = result.error.issues[0]!;
-        const where = issue.path.length ? `[${issue.path.join('].')}` : '';
-        throw new RuleError(`must be ${rule}; ${where ? `${where}: ` : ''}${issue.message}`);
-      }
+      const problem = catalogProblem(json);
+      if (problem) throw new RuleError(`must be ${rule}; ${problem}`);
+      const entries = json as readonly EventTypeInfo[];
       const seen = new Set<string>();
-      for (const { type } of result.data) {
+      for (const { type } of entries) {
         if (seen.has(type)) throw new RuleError(`must be ${rule}; "${type}" is listed twice`);
         seen.add(type);
       }
-      return result.data;
+      return entries.map(({ type, description }) => ({ type, description }));
     },
     format: (entries) => JSON.stringify(entries),
     toProp: (entries) => entries,
