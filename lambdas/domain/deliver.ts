@@ -169,10 +169,7 @@ async function giveUp(
 /** `delivery.failed` for a delivery given up on (a test ping is nobody's delivery: none for it). */
 async function reportFailed(deps: DelivererDeps, message: DeliveryMessage, reason: string, attempts: number) {
   if (!deps.operational || message.noRetry) return;
-  await emitOperational(
-    deps.operational,
-    deliveryFailedEvent({ ...message, round: message.round, attempts }, reason, deps.clock),
-  );
+  await emitOperational(deps.operational, deliveryFailedEvent({ ...message, attempts }, reason, deps.clock));
 }
 
 /**

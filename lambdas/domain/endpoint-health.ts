@@ -1,5 +1,6 @@
 import type { Endpoint } from './model';
 import type { Clock, EndpointStore } from './ports';
+import { formatDuration } from './retry-policy';
 import type { ServiceSettings } from './settings';
 
 /** The reason a delivery answered 410 ends with, and the endpoint's `disabledReason` then. */
@@ -59,21 +60,8 @@ export function disableAfterMs(settings: Pick<ServiceSettings, 'endpointDisableA
   return settings.endpointDisableAfterMs ?? DEFAULT_DISABLE_AFTER_MS;
 }
 
-/** `432000000` as `5d`, `90000` as `90s`: how the reason states the setting. */
-function spoken(ms: number): string {
-  for (const [unit, size] of [
-    ['d', 86_400_000],
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1000],
-  ] as const) {
-    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return `${ms}ms`;
-}
-
 export function failingReason(since: string, afterMs: number): string {
-  return `every attempt failed since ${since} (ENDPOINT_DISABLE_AFTER ${spoken(afterMs)}): endpoint disabled`;
+  return `every attempt failed since ${since} (ENDPOINT_DISABLE_AFTER ${formatDuration(afterMs)}): endpoint disabled`;
 }
 
 /**

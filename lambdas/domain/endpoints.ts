@@ -326,16 +326,17 @@ async function afterStatusChange(deps: EndpointDeps, before: Endpoint, after: En
       await releaseHeld(deps, after, Date.parse(disabledAt));
     } catch (error) {
       if (!(error instanceof DependencyUnavailableError)) throw error;
-      // The endpoint is enabled either way: say so, and say how to send what is still held.
-      if (deps.operational) await emitOperational(deps.operational, endpointEnabledEvent(after));
+      // Say how to send what is still held.
       throw new DependencyUnavailableError(error.dependency, {
         cause: error,
         detail:
           `endpoint ${after.id} is enabled, but some deliveries held while it was disabled may not be queued ` +
           `yet; POST /v1/endpoints/${after.id}/recover with {"since":"${disabledAt}"} sends them`,
       });
+    } finally {
+      // The endpoint is enabled whether or not every held delivery went out: say so.
+      if (deps.operational) await emitOperational(deps.operational, endpointEnabledEvent(after));
     }
-    if (deps.operational) await emitOperational(deps.operational, endpointEnabledEvent(after));
   } else if (deps.operational) {
     await emitOperational(deps.operational, endpointDisabledEvent(after));
   }

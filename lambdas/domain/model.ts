@@ -156,14 +156,20 @@ export interface DeliveryMessage {
   readonly recorded?: boolean;
 }
 
-/** A new delivery of an event to an endpoint, due now: what publish and replay create. */
+/**
+ * A new delivery of an event to an endpoint, due now: what publish and replay create (with `id`, one
+ * named at publish and sent again).
+ */
 export function newDelivery(
-  of: Pick<Delivery, 'tenantId' | 'eventId' | 'eventType' | 'endpointId'> & { readonly replayOf?: string },
+  of: Pick<Delivery, 'tenantId' | 'eventId' | 'eventType' | 'endpointId'> & {
+    readonly replayOf?: string;
+    readonly id?: string;
+  },
   now: number,
 ): Delivery {
   const at = new Date(now).toISOString();
   return {
-    id: newDeliveryId(of.endpointId, now),
+    id: of.id ?? newDeliveryId(of.endpointId, now),
     ...of,
     status: 'pending',
     attemptCount: 0,

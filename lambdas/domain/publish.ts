@@ -186,13 +186,16 @@ export async function sendFirstAttempts(
   for (const d of event.deliveries) {
     const endpoint = byId.get(d.endpointId);
     if (!endpoint || skip.has(d.id)) continue;
-    const delivery: Delivery = {
-      ...newDelivery(
-        { tenantId: event.tenantId, eventId: event.id, eventType: event.type, endpointId: d.endpointId },
-        Date.parse(event.createdAt),
-      ),
-      id: d.id,
-    };
+    const delivery = newDelivery(
+      {
+        id: d.id,
+        tenantId: event.tenantId,
+        eventId: event.id,
+        eventType: event.type,
+        endpointId: d.endpointId,
+      },
+      Date.parse(event.createdAt),
+    );
     if (endpoint.status === 'disabled') held.push(delivery);
     else messages.push(nextAttemptMessage(delivery, endpoint.ordering, event));
   }

@@ -61,6 +61,15 @@ export function parseDuration(text: string): number {
   return Math.round(Number(match[1]) * UNITS[match[2]!]!);
 }
 
+/** `90000` to `"90s"`, `300000` to `"5m"`: the shortest exact form `parseDuration` reads back. */
+export function formatDuration(ms: number): string {
+  if (ms !== 0 && ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
+  if (ms !== 0 && ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms !== 0 && ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
 /**
  * Parses `RETRY_SCHEDULE` (`"1m,5m,30m,2h,12h"`). Each delay must be from 1 s to 12 h (the longest wait
  * a strict-ordering endpoint can hold its queue with one visibility timeout), at most 20 retries.

@@ -5,7 +5,9 @@
  * environment variable. Pure: no AWS package, no file access.
  */
 import type { EventTypeInfo } from '../domain/catalog';
-import { parseDuration, parseRetrySchedule } from '../domain/retry-policy';
+import { formatDuration, parseDuration, parseRetrySchedule } from '../domain/retry-policy';
+
+export { formatDuration };
 
 /** A value broke its setting's rule. The message is the rule, without the setting's name. */
 export class RuleError extends Error {
@@ -27,15 +29,6 @@ const got = (value: unknown) => `got ${JSON.stringify(value)}`;
 
 function fail(rule: string, value: unknown): never {
   throw new RuleError(`must be ${rule}, ${got(value)}`);
-}
-
-/** `90000` to `"90s"`, `300000` to `"5m"`: the shortest exact form `parseDuration` reads back. */
-export function formatDuration(ms: number): string {
-  if (ms !== 0 && ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
-  if (ms !== 0 && ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms !== 0 && ms % 60_000 === 0) return `${ms / 60_000}m`;
-  if (ms % 1000 === 0) return `${ms / 1000}s`;
-  return `${ms}ms`;
 }
 
 /** A duration such as `250ms`, `10s`, `5m`, `2h`, held in milliseconds. */
