@@ -34,6 +34,7 @@ import { averageItemSizes } from './capacity';
 import { OpCounter } from './counting';
 import type { HttpClient } from './http-client';
 import { type CostCase, priceCase, RECEIVER_MS } from './pricing';
+import { profiled } from './profile';
 import { type BenchReceiver, receiverKey } from './receiver';
 import {
   COST_PUBLISH_INTERVAL_MS,
@@ -363,11 +364,8 @@ export async function runBaseline(
     }
     baseline.counter.reset();
     const url = `${baseline.url}/v1/events`;
-    const figures = await drive(
-      s,
-      receiver,
-      async (e) => (await http.post(url, e.body)).status === 202,
-      javaPid,
+    const figures = await profiled(`baseline-s${s.id}`, () =>
+      drive(s, receiver, async (e) => (await http.post(url, e.body)).status === 202, javaPid),
     );
     return { figures, counter: baseline.counter };
   } finally {

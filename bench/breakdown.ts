@@ -7,8 +7,10 @@
  * CPU per delivery the bench measures (docs/performance.md, "Where the remaining time goes").
  */
 import { fileURLToPath } from 'node:url';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import { makeDeliveryHandler } from '../lambdas/delivery/handler';
 import { makeIngestHandler } from '../lambdas/ingest/handler';
@@ -91,6 +93,13 @@ async function sdkRequests(n: number): Promise<[string, number][]> {
       sqsEndpoint: sqsHandle.endpoint,
     });
     const doc = DynamoDBDocumentClient.from(client);
+    const cached = new DynamoDBClient({
+      region: LOCAL_REGION,
+      endpoint: dynamo.endpoint,
+      credentials: LOCAL_CREDENTIALS,
+      cacheMiddleware: true,
+    });
+    cached.middlewareStack.remove('loggerMiddleware');
     const TableName = 'breakdown';
     await createTable(client, TableName);
     const { QueueUrl } = await sqs.send(
@@ -102,6 +111,18 @@ async function sdkRequests(n: number): Promise<[string, number][]> {
         'DynamoDB PutItem through the document client (1 KB item)',
         await perCall(n, (i) =>
           doc.send(new PutCommand({ TableName, Item: { pk: `p${i}`, sk: 'EV', body } })),
+        ),
+      ],
+      [
+        'DynamoDB PutItem, plain client (same item, marshalled by util-dynamodb)',
+        await perCall(n, (i) =>
+          client.send(new PutItemCommand({ TableName, Item: marshall({ pk: `p${i}`, sk: 'EV', body }) })),
+        ),
+      ],
+      [
+        'DynamoDB PutItem, plain client with cacheMiddleware (as the hot path sends it)',
+        await perCall(n, (i) =>
+          cached.send(new PutItemCommand({ TableName, Item: marshall({ pk: `p${i}`, sk: 'EV', body }) })),
         ),
       ],
       [
@@ -134,6 +155,7 @@ async function sdkRequests(n: number): Promise<[string, number][]> {
       ],
     ];
     client.destroy();
+    cached.destroy();
     sqs.destroy();
     return rows;
   } finally {

@@ -5,6 +5,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/emulators';
 import { type Runtime, type RuntimeOptions, startRuntime } from '../local/runtime';
 import { OpCounter } from './counting';
 import type { HttpClient } from './http-client';
+import { profiled } from './profile';
 import type { BenchReceiver } from './receiver';
 import {
   DELIVERY_CONCURRENCY,
@@ -15,6 +16,7 @@ import {
   type Scenario,
   tenantOf,
 } from './scenarios';
+import { runPool } from './stats';
 
 let tables = 0;
 
@@ -66,14 +68,16 @@ export async function registerEndpoints(
   receiver: BenchReceiver,
   endpoints: readonly { endpoint: number; tenantId: string }[],
 ): Promise<void> {
-  for (const { endpoint, tenantId } of endpoints) {
+  // Concurrently: each create is answered only after FANOUT_CACHE_TTL (the API waits out the cache).
+  await runPool(endpoints.length, 25, async (i) => {
+    const { endpoint, tenantId } = endpoints[i]!;
     const out = await http.post(
       `${runtime.url}/v1/endpoints`,
       JSON.stringify({ tenantId, url: `${receiver.url}${endpointPath(endpoint)}`, events: ['*'] }),
     );
     if (out.status !== 201 && out.status !== 200)
       throw new Error(`registering an endpoint answered ${out.status}: ${out.body}`);
-  }
+  });
 }
 
 export interface OursResult {
@@ -98,11 +102,8 @@ export async function runOurs(
     );
     ours.counter.reset();
     const url = `${ours.runtime.url}/v1/events`;
-    const figures = await drive(
-      s,
-      receiver,
-      async (e) => (await http.post(url, e.body)).status === 202,
-      javaPid,
+    const figures = await profiled(`ours-s${s.id}`, () =>
+      drive(s, receiver, async (e) => (await http.post(url, e.body)).status === 202, javaPid),
     );
     return { figures, counter: ours.counter };
   } finally {

@@ -107,7 +107,7 @@ async function run(
     };
     const throttledId = options.backlog > 0 ? await register('slow', { rateLimit: RATE }) : undefined;
     const tenants = Array.from({ length: UNTHROTTLED }, (_, i) => `free${i}`);
-    for (const t of tenants) await register(t);
+    await Promise.all(tenants.map((t) => register(t)));
     receiver.reset();
 
     // The delivery function: the runtime's poller over the real handler, timed and watched.

@@ -72,6 +72,7 @@ export function serviceSettings(s: Settings): ServiceSettings {
     catalog: new EventCatalog(s.eventCatalog),
     maxEndpointsPerTenant: s.maxEndpointsPerTenant,
     endpointCacheTtlMs: s.endpointCacheTtl,
+    fanoutCacheTtlMs: s.fanoutCacheTtl,
     allowInsecureTargets: s.allowInsecureTargets,
     operationalTenant: s.operationalTenant,
     endpointDisableAfterMs: s.endpointDisableAfter,

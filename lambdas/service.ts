@@ -9,7 +9,12 @@ import { createHttpSender } from './adapters/http-sender';
 import { kmsDataKeys } from './adapters/kms-data-keys';
 import { queueDepths, SqsQueues } from './adapters/sqs-queues';
 import type { AppConfig } from './config';
-import { cachedEndpoints, type EndpointLookup } from './domain/endpoint-cache';
+import {
+  cachedEndpoints,
+  cachedTenantEndpoints,
+  type EndpointLookup,
+  type TenantEndpointsLookup,
+} from './domain/endpoint-cache';
 import { ConfigError } from './domain/errors';
 import type { OperationalBus, OperationalDeps } from './domain/operational';
 import { pipelineOperational } from './domain/operational-pipeline';
@@ -39,6 +44,8 @@ export interface Service {
   readonly store: WebhookStore;
   /** Endpoint records as the delivery path reads them: cached for `ENDPOINT_CACHE_TTL`. */
   readonly endpoints: EndpointLookup;
+  /** The tenant's endpoints as fan-out reads them: cached for `FANOUT_CACHE_TTL`. */
+  readonly tenantEndpoints: TenantEndpointsLookup;
   /** Seals (api) and opens (delivery) endpoint signing secrets; refuses both where no key is given. */
   readonly secrets: SecretSealer & SecretOpener;
   readonly queues: DeliveryQueues;
@@ -129,6 +136,11 @@ export function buildService(
       (tenantId, endpointId) => store.getEndpoint(tenantId, endpointId, { consistent: false }),
       clock,
       config.settings.endpointCacheTtlMs ?? 5000,
+    ),
+    tenantEndpoints: cachedTenantEndpoints(
+      (tenantId) => store.listTenantEndpoints(tenantId),
+      clock,
+      config.settings.fanoutCacheTtlMs ?? 0,
     ),
     secrets: secretsOf(config, clock, overrides),
     queues,

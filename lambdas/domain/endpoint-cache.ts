@@ -2,6 +2,32 @@ import type { Endpoint } from './model';
 import type { Clock } from './ports';
 
 export type EndpointLookup = (tenantId: string, endpointId: string) => Promise<Endpoint | undefined>;
+export type TenantEndpointsLookup = (tenantId: string) => Promise<readonly Endpoint[]>;
+
+/**
+ * Remembers what `read` answered for a key for `ttlMs`. Concurrent misses share one read; a failed read is
+ * not remembered; past `maxEntries` keys the memory starts again (a process serves few tenants at once).
+ */
+function ttlMemo<T>(
+  read: (key: string) => Promise<T>,
+  clock: Clock,
+  ttlMs: number,
+  maxEntries: number,
+): (key: string) => Promise<T> {
+  const entries = new Map<string, { at: number; value: Promise<T> }>();
+  return (key) => {
+    const now = clock.now();
+    const hit = entries.get(key);
+    if (hit && now - hit.at < ttlMs) return hit.value;
+    if (entries.size >= maxEntries) entries.clear();
+    const value = read(key);
+    entries.set(key, { at: now, value });
+    value.catch(() => {
+      if (entries.get(key)?.value === value) entries.delete(key);
+    });
+    return value;
+  };
+}
 
 /**
  * Remembers endpoint records (and their absence) for `ttlMs`, so a busy endpoint costs one read every few
@@ -16,17 +42,44 @@ export function cachedEndpoints(
   maxEntries = 5000,
 ): EndpointLookup {
   if (ttlMs <= 0) return read;
-  const entries = new Map<string, { at: number; value: Promise<Endpoint | undefined> }>();
-  return (tenantId, endpointId) => {
-    const key = `${tenantId}\u0000${endpointId}`;
-    const now = clock.now();
-    const hit = entries.get(key);
-    if (hit && now - hit.at < ttlMs) return hit.value;
-    if (entries.size >= maxEntries) entries.clear();
-    const value = read(tenantId, endpointId);
-    entries.set(key, { at: now, value });
-    // A failed read is not remembered.
-    value.catch(() => entries.delete(key));
-    return value;
-  };
+  const memo = ttlMemo(
+    (key) => {
+      const [tenantId, endpointId] = key.split('\u0000') as [string, string];
+      return read(tenantId, endpointId);
+    },
+    clock,
+    ttlMs,
+    maxEntries,
+  );
+  return (tenantId, endpointId) => memo(`${tenantId}\u0000${endpointId}`);
+}
+
+/**
+ * The fan-out's view of a tenant's endpoints (`FANOUT_CACHE_TTL`): one strongly consistent read per
+ * tenant every `ttlMs` instead of one per publish, the one read a publish made beyond the irreducible
+ * put and send. The API waits `ttlMs` before answering a change that fan-out depends on
+ * (`outwaitFanoutCache`), so what is published after the answer sees the change: the cache is invisible to
+ * callers who publish after their change was confirmed. `ttlMs` 0 reads every time.
+ */
+/**
+ * Waits out the fan-out cache after an endpoint change that fan-out depends on (created, deleted, its
+ * types, filter or status changed), before the API answers. A cached list that lacks the change was read
+ * before the write, so it expires within `ttlMs` of it: any publish made after the answer fans out from
+ * the changed list. The change's price is `ttlMs` more on a management call; publishing keeps the read.
+ */
+export async function outwaitFanoutCache(
+  ttlMs: number,
+  wait: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+): Promise<void> {
+  if (ttlMs > 0) await wait(ttlMs);
+}
+
+export function cachedTenantEndpoints(
+  read: TenantEndpointsLookup,
+  clock: Clock,
+  ttlMs: number,
+  maxEntries = 5000,
+): TenantEndpointsLookup {
+  if (ttlMs <= 0) return read;
+  return ttlMemo(read, clock, ttlMs, maxEntries);
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { checkCustomHeaders, maskSecretHeaders } from './custom-headers';
+import { outwaitFanoutCache } from './endpoint-cache';
 import { serializeEnvelope } from './envelope';
 import { ConflictError, DependencyUnavailableError, NotFoundError, ValidationError } from './errors';
 import { parseFilter } from './filter';
@@ -44,6 +45,13 @@ export interface EndpointDeps {
   /** Resolves a host name to its addresses, for the registration-time target check (required: no opt-out). */
   readonly resolveHost: (hostname: string) => Promise<string[]>;
   readonly checkResolved: (addresses: readonly string[]) => string | undefined;
+  /** How the API waits out the fan-out cache (`outwaitFanoutCache`); a timer unless a test passes one. */
+  readonly wait?: (ms: number) => Promise<void>;
+}
+
+/** After a change fan-out depends on: answer only once no publish can fan out from the old list. */
+function outwait(deps: Pick<EndpointDeps, 'settings' | 'wait'>): Promise<void> {
+  return outwaitFanoutCache(deps.settings.fanoutCacheTtlMs ?? 0, deps.wait);
 }
 
 /** What callers see of an endpoint: never its secrets. */
@@ -135,6 +143,7 @@ export async function createEndpoint(
       `tenant ${input.tenantId} already has ${settings.maxEndpointsPerTenant} endpoints (the limit)`,
     );
   }
+  await outwait(deps);
   return { ...endpointView(endpoint), secret };
 }
 
@@ -213,16 +222,22 @@ export async function updateEndpoint(
   if (!(await deps.store.updateEndpoint(next, current.updatedAt))) {
     throw new ConflictError(`endpoint ${id} was changed by another request; read it again and retry`);
   }
+  // Before held deliveries are released too: a publish fanning out from a list that still says disabled
+  // holds its delivery, and the release must come after the last such hold.
+  if (input.events !== undefined || input.filter !== undefined || current.status !== next.status) {
+    await outwait(deps);
+  }
   if (current.status !== next.status) await afterStatusChange(deps, current, next);
   return endpointView(next);
 }
 
 export async function deleteEndpoint(
-  deps: Pick<EndpointDeps, 'store'>,
+  deps: Pick<EndpointDeps, 'store' | 'settings' | 'wait'>,
   tenantId: string,
   id: string,
 ): Promise<void> {
   if (!(await deps.store.deleteEndpoint(tenantId, id))) throw new NotFoundError(`endpoint ${id} not found`);
+  await outwait(deps);
 }
 
 /** At most this many secrets sign at once (the current one and those still in their grace period). */

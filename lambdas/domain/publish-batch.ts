@@ -3,6 +3,7 @@ import { inParallel } from './in-parallel';
 import type { Endpoint } from './model';
 import {
   accepted,
+  endpointsForFanout,
   markUnsent,
   type PreparedEvent,
   type PublishDeps,
@@ -38,11 +39,11 @@ export async function publishBatch(
   inputs: readonly (PublishEventInput | undefined)[],
   invalid: ReadonlyMap<number, AppError>,
 ): Promise<BatchItemResult[]> {
-  const tenants = new Map<string, Promise<Endpoint[]>>();
+  const tenants = new Map<string, Promise<readonly Endpoint[]>>();
   const endpointsOf = (tenantId: string) => {
     let list = tenants.get(tenantId);
     if (!list) {
-      list = deps.store.listTenantEndpoints(tenantId);
+      list = endpointsForFanout(deps, tenantId);
       tenants.set(tenantId, list);
     }
     return list;

@@ -1,3 +1,4 @@
+import type { TenantEndpointsLookup } from './endpoint-cache';
 import { serializeEnvelope } from './envelope';
 import { PayloadTooLargeError, ValidationError } from './errors';
 import { selectEndpoints, selectHeld } from './fanout';
@@ -16,6 +17,13 @@ export interface PublishDeps {
   readonly queues: Pick<DeliveryQueues, 'enqueue'>;
   readonly clock: Clock;
   readonly settings: ServiceSettings;
+  /** The tenant's endpoints as fan-out sees them (cached for `FANOUT_CACHE_TTL`); the store when absent. */
+  readonly tenantEndpoints?: TenantEndpointsLookup;
+}
+
+/** The tenant's endpoints for fan-out: the cached view when the deps have one, else a read. */
+export function endpointsForFanout(deps: PublishDeps, tenantId: string): Promise<readonly Endpoint[]> {
+  return deps.tenantEndpoints ? deps.tenantEndpoints(tenantId) : deps.store.listTenantEndpoints(tenantId);
 }
 
 export interface PublishResult {
@@ -54,7 +62,7 @@ export async function publishEvent(
   input: PublishEventInput,
   options: { readonly internal?: boolean } = {},
 ): Promise<PublishResult> {
-  const endpoints = await deps.store.listTenantEndpoints(input.tenantId);
+  const endpoints = await endpointsForFanout(deps, input.tenantId);
   const prepared = prepareEvent(deps, input, endpoints, options);
   if ((await deps.store.putEvent(prepared.event)) === 'exists')
     return republish(deps, input.tenantId, prepared.event.id, endpoints);

@@ -21,6 +21,11 @@ export interface ServiceSettings {
    * deleted endpoint, or a rotated secret, takes effect on deliveries.
    */
   readonly endpointCacheTtlMs: number;
+  /**
+   * How long a publish may fan out from a cached list of the tenant's endpoints (0: read every time).
+   * Bounds how late a new endpoint, a changed subscription or a disabled one takes effect on fan-out.
+   */
+  readonly fanoutCacheTtlMs?: number;
   /** Lets endpoints use http:// and private addresses (local development only). */
   readonly allowInsecureTargets: boolean;
   /** Tenant whose endpoints get the operational events (`_operational` when absent). */

@@ -139,6 +139,18 @@ export const SETTINGS = {
       'rotated secret can take to apply (`0s` turns the cache off)',
     example: '2s',
   }),
+  fanoutCacheTtl: setting({
+    kind: duration(0, 60 * SECOND),
+    scope: 'context',
+    env: 'FANOUT_CACHE_TTL',
+    default: SECOND,
+    usedBy: ['ingest', 'api'],
+    help:
+      "how long a publish may use a cached list of the tenant's endpoints; the API waits this long before " +
+      'it answers a create, delete, or change of types, filter or status, so what is published after the ' +
+      'answer sees the change (`0s`: no cache, no wait)',
+    example: '0s',
+  }),
   eventCatalog: setting({
     kind: catalog(),
     scope: 'context',

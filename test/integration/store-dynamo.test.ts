@@ -4,10 +4,13 @@
  * Item sizes are measured by scanning the table and sizing each item as DynamoDB does (bench/capacity.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { itemSize } from '../../bench/capacity';
+import { keys } from '../../lambdas/adapters/dynamo/table';
 import { createDynamoStore } from '../../lambdas/adapters/dynamo-store';
+import { newDelivery } from '../../lambdas/domain/model';
 import { WEBHOOK_TABLE } from '../../lib/resources';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/emulators';
 import { createTable } from '../../local/provision';
@@ -46,4 +49,40 @@ storeContract('DynamoDB adapter on DynamoDB Local', async (clock) => {
     store: createDynamoStore({ client, tableName, retentionDays: 30, clock }),
     itemSizes: () => itemSizes(tableName),
   };
+});
+
+describe('the first attempt inline', () => {
+  it('is one JSON string, and a record holding it as a map (written before) still reads back', async () => {
+    const tableName = `inline-${randomBytes(4).toString('hex')}`;
+    await createTable(client, tableName);
+    const store = createDynamoStore({ client, tableName, retentionDays: 30 });
+    const now = Date.now();
+    const ref = newDelivery(
+      { tenantId: 't_1', eventId: 'evt_1', eventType: 'order.created', endpointId: 'ep_1' },
+      now,
+    );
+    const attempt = {
+      number: 1,
+      startedAt: new Date(now).toISOString(),
+      durationMs: 12,
+      requestHeaders: { 'Content-Type': 'application/json' },
+      responseStatus: 200,
+      responseBody: 'ok',
+    };
+    expect(await store.recordAttempt(ref, { attempt, status: 'succeeded', attemptOffset: 0 })).toBe(true);
+    const key = keys.delivery('t_1', 'ep_1', ref.id);
+    const raw = await client.send(
+      new GetItemCommand({ TableName: tableName, Key: { pk: { S: key.pk }, sk: { S: key.sk } } }),
+    );
+    expect(JSON.parse(raw.Item?.a1?.S ?? 'null')).toEqual(attempt);
+    await DynamoDBDocumentClient.from(client).send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: key,
+        UpdateExpression: 'SET a1 = :a',
+        ExpressionAttributeValues: { ':a': attempt },
+      }),
+    );
+    expect((await store.getDelivery('t_1', ref.id))?.attempts).toEqual([attempt]);
+  });
 });

@@ -201,6 +201,7 @@ export class World {
       queues,
       operational: pipelineOperational({ store, queues, clock: this.clock, settings }),
       endpoints: (tenantId: string, endpointId: string) => this.store.getEndpoint(tenantId, endpointId),
+      tenantEndpoints: (tenantId: string) => store.listTenantEndpoints(tenantId),
       secrets: testSecrets(this.clock),
       http: this.receiver,
       clock: this.clock,

@@ -2,7 +2,7 @@
 import { EnvelopeSecrets } from '../../lambdas/adapters/envelope-secrets';
 import { localDataKeys } from '../../lambdas/adapters/local-data-keys';
 import { DEFAULT_CATALOG, EventCatalog } from '../../lambdas/domain/catalog';
-import { cachedEndpoints } from '../../lambdas/domain/endpoint-cache';
+import { cachedEndpoints, cachedTenantEndpoints } from '../../lambdas/domain/endpoint-cache';
 import type { OperationalBus, OperationalEvent } from '../../lambdas/domain/operational';
 import { pipelineOperational } from '../../lambdas/domain/operational-pipeline';
 import type { Clock, HttpOutcome, HttpSender } from '../../lambdas/domain/ports';
@@ -112,6 +112,7 @@ export function testSettings(overrides: Partial<ServiceSettings> = {}): ServiceS
     catalog: new EventCatalog(DEFAULT_CATALOG),
     maxEndpointsPerTenant: 50,
     endpointCacheTtlMs: 0, // no endpoint cache unless a test asks for one
+    fanoutCacheTtlMs: 0, // nor a fan-out cache
     allowInsecureTargets: false,
     ...overrides,
   };
@@ -182,7 +183,7 @@ export interface FakeService extends Service {
 /**
  * Everything a handler needs, built from fresh fakes sharing one FakeClock. The delivery path reads
  * endpoints as `buildService` wires it (eventually consistent, through `cachedEndpoints`), but with no
- * cache unless `settings.endpointCacheTtlMs` asks for one: a FakeClock that never moves would otherwise
+ * cache unless `settings.endpointCacheTtlMs` asks for one (and fan-out likewise, `fanoutCacheTtlMs`): a FakeClock that never moves would otherwise
  * keep an entry for the whole test.
  */
 export function fakeService(
@@ -216,6 +217,11 @@ export function fakeService(
       (tenantId, endpointId) => store.getEndpoint(tenantId, endpointId, { consistent: false }),
       clock,
       settings.endpointCacheTtlMs ?? 0,
+    ),
+    tenantEndpoints: cachedTenantEndpoints(
+      (tenantId) => store.listTenantEndpoints(tenantId),
+      clock,
+      settings.fanoutCacheTtlMs ?? 0,
     ),
     secrets: testSecrets(clock),
     queues,

@@ -14,7 +14,7 @@ export async function startTestRuntime(
     dynamoEndpoint: inject('dynamoEndpoint'),
     tablePrefix: `t${randomBytes(4).toString('hex')}-`,
     ...options,
-    env: { ALLOW_INSECURE_TARGETS: 'true', ENDPOINT_CACHE_TTL: '0', ...options.env },
+    env: { ALLOW_INSECURE_TARGETS: 'true', ENDPOINT_CACHE_TTL: '0', FANOUT_CACHE_TTL: '0', ...options.env },
   });
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cachedEndpoints } from '../../lambdas/domain/endpoint-cache';
+import { cachedEndpoints, cachedTenantEndpoints } from '../../lambdas/domain/endpoint-cache';
 import type { Endpoint } from '../../lambdas/domain/model';
 import { endpointFixture, FakeClock, T0 } from '../support/fakes';
 
@@ -91,5 +91,55 @@ describe('cachedEndpoints', () => {
     await lookup('t_1', 'c');
     await lookup('t_1', 'a');
     expect(reads).toEqual(['t_1/a', 't_1/b', 't_1/c', 't_1/a']);
+  });
+});
+
+describe('cachedTenantEndpoints (fan-out, FANOUT_CACHE_TTL)', () => {
+  function tenantLookup(list: Endpoint[]) {
+    const reads: string[] = [];
+    let failNext = false;
+    const read = async (tenantId: string) => {
+      reads.push(tenantId);
+      await Promise.resolve();
+      if (failNext) {
+        failNext = false;
+        throw new Error('dynamodb unavailable');
+      }
+      return list.filter((e) => e.tenantId === tenantId);
+    };
+    return { read, reads, failOnce: () => (failNext = true) };
+  }
+
+  it('fans out from the list read within the ttl; an endpoint created meanwhile counts from the ttl on', async () => {
+    const clock = new FakeClock(T0);
+    const list = [endpointFixture({ id: 'ep_1' })];
+    const { read, reads } = tenantLookup(list);
+    const lookup = cachedTenantEndpoints(read, clock, 1000);
+    expect((await lookup('t_1')).map((e) => e.id)).toEqual(['ep_1']);
+    list.push(endpointFixture({ id: 'ep_2' }));
+    clock.advance(999);
+    expect((await lookup('t_1')).map((e) => e.id)).toEqual(['ep_1']);
+    clock.advance(1);
+    expect((await lookup('t_1')).map((e) => e.id)).toEqual(['ep_1', 'ep_2']);
+    expect(reads).toEqual(['t_1', 't_1']);
+  });
+
+  it('keeps tenants apart, shares concurrent reads, forgets failures, and reads every time at 0', async () => {
+    const clock = new FakeClock(T0);
+    const list = [endpointFixture({ id: 'ep_1' }), endpointFixture({ id: 'ep_9', tenantId: 't_2' })];
+    const { read, reads, failOnce } = tenantLookup(list);
+    const lookup = cachedTenantEndpoints(read, clock, 1000);
+    const [a, b, c] = await Promise.all([lookup('t_1'), lookup('t_1'), lookup('t_2')]);
+    expect([a, b, c].map((l) => l.map((e) => e.id))).toEqual([['ep_1'], ['ep_1'], ['ep_9']]);
+    expect(reads.sort()).toEqual(['t_1', 't_2']);
+    clock.advance(1000);
+    failOnce();
+    await expect(lookup('t_1')).rejects.toThrow('dynamodb unavailable');
+    expect((await lookup('t_1')).map((e) => e.id)).toEqual(['ep_1']);
+    const uncached = tenantLookup(list);
+    const every = cachedTenantEndpoints(uncached.read, clock, 0);
+    await every('t_1');
+    await every('t_1');
+    expect(uncached.reads).toEqual(['t_1', 't_1']);
   });
 });

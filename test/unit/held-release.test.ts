@@ -226,3 +226,28 @@ describe('held deliveries', () => {
     expect(svc.queues.enqueued.slice(before).map((m) => m.endpointId)).toEqual(['ep_2']);
   });
 });
+
+describe('enabling with a fan-out cache (FANOUT_CACHE_TTL)', () => {
+  it('waits the TTL after the write and only then releases what is held', async () => {
+    const { svc, publish } = heldSetup();
+    await publish(1);
+    const sentBefore = svc.queues.enqueued.length;
+    const waits: { ms: number; enabled: boolean | undefined; sentSince: number }[] = [];
+    const deps = {
+      ...svc,
+      settings: { ...svc.settings, fanoutCacheTtlMs: 1000 },
+      wait: async (ms: number) => {
+        const stored = await svc.store.getEndpoint('t_1', 'ep_1');
+        waits.push({
+          ms,
+          enabled: stored?.status === 'enabled',
+          sentSince: svc.queues.enqueued.length - sentBefore,
+        });
+      },
+    };
+    await updateEndpoint(deps, 't_1', 'ep_1', { status: 'enabled' });
+    // The wait came after the write (the endpoint reads enabled) and before the release (nothing sent yet).
+    expect(waits).toEqual([{ ms: 1000, enabled: true, sentSince: 0 }]);
+    expect(svc.queues.enqueued.slice(sentBefore).map((m) => m.endpointId)).toEqual(['ep_1']);
+  });
+});

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { cachedTenantEndpoints } from '../../lambdas/domain/endpoint-cache';
 import { serializeEnvelope } from '../../lambdas/domain/envelope';
 import {
   DependencyUnavailableError,
@@ -286,5 +287,24 @@ describe('publishEvent', () => {
       DependencyUnavailableError,
     );
     expect(queues.enqueueCalls).toEqual([]);
+  });
+});
+
+describe('publishEvent with a fan-out cache (FANOUT_CACHE_TTL)', () => {
+  it('reads the tenant list once per ttl, and a new endpoint receives what is published from then on', async () => {
+    const { deps, store, queues, clock } = setup();
+    const cached: PublishDeps = {
+      ...deps,
+      tenantEndpoints: cachedTenantEndpoints((t) => store.listTenantEndpoints(t), clock, 1000),
+    };
+    await publishEvent(cached, { ...order, id: 'evt_1' });
+    store.seed({ endpoints: [endpointFixture({ id: 'ep_new', events: ['order.created'] })] });
+    const within = await publishEvent(cached, { ...order, id: 'evt_2' });
+    clock.advance(1000);
+    const after = await publishEvent(cached, { ...order, id: 'evt_3' });
+    expect(within.body.deliveries.map((d) => d.endpointId).sort()).toEqual(['ep_all', 'ep_orders']);
+    expect(after.body.deliveries.map((d) => d.endpointId).sort()).toEqual(['ep_all', 'ep_new', 'ep_orders']);
+    expect(store.methodsCalled().filter((m) => m === 'listTenantEndpoints')).toHaveLength(2);
+    expect(queues.enqueued.filter((m) => m.endpointId === 'ep_new').map((m) => m.eventId)).toEqual(['evt_3']);
   });
 });

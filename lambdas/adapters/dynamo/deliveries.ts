@@ -38,6 +38,12 @@ function updateOf(set: Item, remove: readonly string[] = [], raw: readonly strin
   return { expression, names, values };
 }
 
+/** The inline first attempt: a JSON string (a map in records written before it was one). */
+function inlineAttempt(a1: unknown): Attempt | undefined {
+  if (typeof a1 === 'string') return JSON.parse(a1) as Attempt;
+  return a1 as Attempt | undefined;
+}
+
 /**
  * Deliveries in their endpoint's partition (`DL#<id>`), each with its first attempt inline and later
  * attempts as small items of their own (`AT#<id>#<n>`), so no item grows with retries or recovers. The
@@ -136,7 +142,9 @@ export class DynamoDeliveries implements Omit<DeliveryStore, 'listSweepable'> {
         ...(attempt.errorClass ? { errorClass: attempt.errorClass } : {}),
       },
       expiresAt: this.table.expiresAt(now),
-      ...(attempt.number === 1 ? { a1: attempt } : {}),
+      // The first attempt inline as one JSON string: one attribute for DynamoDB and the SDK to handle
+      // instead of a map of a dozen (headers, body), the same size and units.
+      ...(attempt.number === 1 ? { a1: JSON.stringify(attempt) } : {}),
     };
     const remove: string[] = [];
     if (status === 'pending') {
@@ -168,6 +176,20 @@ export class DynamoDeliveries implements Omit<DeliveryStore, 'listSweepable'> {
       ExpressionAttributeValues: { ...u.values, ':pending': 'pending', ':n': attempt.number, ':zero': 0 },
     };
     if (attempt.number === 1) {
+      // The common case: no record yet (the first outcome of a fresh delivery). A conditional put of the
+      // whole item is what the update would make of nothing, at a fraction of the update's cost to parse
+      // and apply (docs/decisions.md). A record that exists (held and released, swept, recovered, or a
+      // copy of this message) falls back to the conditional update, which decides as before.
+      const created = await this.table.ifConditionHolds(() =>
+        this.table.doc.send(
+          new PutCommand({
+            TableName: this.table.name,
+            Item: { ...key, ...set, round: 0 },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+      if (created) return true;
       return this.table.ifConditionHolds(() => this.table.doc.send(new UpdateCommand(update)));
     }
     // A later attempt and the summary together or not at all: a refused record leaves no stray attempt.
@@ -302,7 +324,7 @@ export class DynamoDeliveries implements Omit<DeliveryStore, 'listSweepable'> {
     ]);
     if (!out.Item || this.table.expired(out.Item)) return undefined;
     const { lastAttempt: _last, ...summary } = summaryOf(out.Item);
-    const first = out.Item.a1 as Attempt | undefined;
+    const first = inlineAttempt(out.Item.a1);
     return { ...summary, attempts: [...(first ? [first] : []), ...attempts] };
   }
 
