@@ -210,7 +210,7 @@ async function hotPath(
       },
     ),
     await measure(
-      'delivery: UpdateItem first outcome (creates the record)',
+      'delivery: first outcome: conditional PutItem of the record',
       n,
       javaPid,
       counter,

@@ -9,7 +9,6 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Tracer } from '@aws-lambda-powertools/tracer';
 
 export interface Log {
   debug(message: string, extra?: Record<string, unknown>): void;
@@ -77,19 +76,4 @@ export function createTelemetry(service: string): Telemetry {
       metrics.publishStoredMetrics();
     },
   };
-}
-
-/**
- * Options of the X-Ray tracer. `captureHTTPsRequests: false`: Powertools patches node:http and
- * node:https by default, which would add a trace header to every delivery and a subsegment per POST.
- */
-export const TRACER_OPTIONS = { captureHTTPsRequests: false } as const;
-
-/**
- * The X-Ray tracer, imported on first use: importing the X-Ray SDK installs a process-wide async hook
- * that costs CPU on every call, which the local runtime and the tests need not pay.
- */
-export async function createTracer(service: string): Promise<Tracer> {
-  const { Tracer } = await import('@aws-lambda-powertools/tracer');
-  return new Tracer({ serviceName: service, ...TRACER_OPTIONS });
 }

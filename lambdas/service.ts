@@ -8,6 +8,7 @@ import { EventBridgeBus } from './adapters/eventbridge-bus';
 import { createHttpSender } from './adapters/http-sender';
 import { kmsDataKeys } from './adapters/kms-data-keys';
 import { queueDepths, SqsQueues } from './adapters/sqs-queues';
+import { traceAwsClient } from './adapters/xray-subsegments';
 import type { AppConfig } from './config';
 import {
   cachedEndpoints,
@@ -28,14 +29,7 @@ import type {
 } from './domain/ports';
 import type { ServiceSettings } from './domain/settings';
 import { checkResolvedAddresses } from './domain/target-safety';
-import {
-  createLog,
-  createTelemetry,
-  createTracer,
-  type Log,
-  noTelemetry,
-  type Telemetry,
-} from './observability';
+import { createLog, createTelemetry, type Log, noTelemetry, type Telemetry } from './observability';
 import type { Portal } from './portal/page';
 import { SECRETS_KEY_ENV } from './settings/resources';
 
@@ -215,9 +209,8 @@ function operationalOf(
 }
 
 /**
- * The service as Lambda runs it: the same, with X-Ray subsegments for every DynamoDB and SQS call. The
- * tracer is imported here, on first use inside Lambda only: importing the X-Ray SDK installs a
- * process-wide async hook that costs CPU on every call, which the local runtime and the tests need not pay.
+ * The service as Lambda runs it: the same, with an X-Ray subsegment for every DynamoDB and SQS call
+ * (`adapters/xray-subsegments.ts`: sent to Lambda's X-Ray daemon, only when the invocation is sampled).
  */
 export async function buildLambdaService(
   config: AppConfig,
@@ -225,9 +218,8 @@ export async function buildLambdaService(
 ): Promise<Service> {
   const clients = buildClients(config);
   if (IN_LAMBDA) {
-    const tracer = await createTracer('webhooks');
-    tracer.captureAWSv3Client(clients.dynamo);
-    tracer.captureAWSv3Client(clients.sqs);
+    traceAwsClient(clients.dynamo, 'DynamoDB', config.region);
+    traceAwsClient(clients.sqs, 'SQS', config.region);
   }
   return buildService(config, overrides, clients);
 }
