@@ -120,7 +120,7 @@ async function sdkRequests(n: number): Promise<[string, number][]> {
         ),
       ],
       [
-        'DynamoDB PutItem, plain client with cacheMiddleware (as the hot path sends it)',
+        'DynamoDB PutItem, plain client with cacheMiddleware (how the hot path sends its two puts)',
         await perCall(n, (i) =>
           cached.send(new PutItemCommand({ TableName, Item: marshall({ pk: `p${i}`, sk: 'EV', body }) })),
         ),

@@ -222,6 +222,8 @@ export class OpCounter {
       );
     }
     this.attach(doc, 'dynamodb');
+    const writer = (runtime.service.store as unknown as { writer?: StackHolder }).writer;
+    if (writer?.middlewareStack) this.attach(writer, 'dynamodb');
     this.attach(sqs, 'sqs');
     this.attach(runtime.sqs as unknown as StackHolder, 'sqs');
   }

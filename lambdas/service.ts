@@ -78,10 +78,10 @@ export const IN_LAMBDA = process.env.AWS_LAMBDA_FUNCTION_NAME !== undefined;
 
 export function buildClients(config: Pick<AppConfig, 'region' | 'dynamoEndpoint' | 'sqsEndpoint'>) {
   const common = { region: config.region, maxAttempts: 3 };
-  const dynamo = new DynamoDBClient({
-    ...common,
-    ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}),
-  });
+  const dynamoEndpoint = config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {};
+  const dynamo = new DynamoDBClient({ ...common, ...dynamoEndpoint });
+  // The hot path's conditional puts (Table.putIfAbsent): a plain client that resolves its middleware once.
+  const dynamoWriter = new DynamoDBClient({ ...common, cacheMiddleware: true, ...dynamoEndpoint });
   // cacheMiddleware: the middleware stack is resolved once per command type instead of on every send (a
   // measurable share of the delivery path's CPU). Middleware must therefore be added before the first send.
   const sqs = new SQSClient({
@@ -92,8 +92,9 @@ export function buildClients(config: Pick<AppConfig, 'region' | 'dynamoEndpoint'
   // The SDK's logger middleware filters every request and response for a logger we never give it (a
   // no-op): pure CPU on the hot path. Our own log lines say what was sent.
   dynamo.middlewareStack.remove('loggerMiddleware');
+  dynamoWriter.middlewareStack.remove('loggerMiddleware');
   sqs.middlewareStack.remove('loggerMiddleware');
-  return { dynamo, sqs };
+  return { dynamo, dynamoWriter, sqs };
 }
 
 export function buildService(
@@ -105,6 +106,7 @@ export function buildService(
   const clock = overrides.clock ?? { now: () => Date.now() };
   const store = createDynamoStore({
     client: dynamo,
+    writer: clients.dynamoWriter,
     tableName: config.tableName,
     retentionDays: config.settings.retentionDays,
     clock,
@@ -219,6 +221,7 @@ export async function buildLambdaService(
   const clients = buildClients(config);
   if (IN_LAMBDA) {
     traceAwsClient(clients.dynamo, 'DynamoDB', config.region);
+    traceAwsClient(clients.dynamoWriter, 'DynamoDB', config.region);
     traceAwsClient(clients.sqs, 'SQS', config.region);
   }
   return buildService(config, overrides, clients);

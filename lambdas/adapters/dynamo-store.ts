@@ -40,5 +40,6 @@ export function createDynamoStore(options: DynamoStoreOptions): WebhookStore {
     rescheduleSweep: (t, id, e, n) => deliveries.rescheduleSweep(t, id, e, n),
   };
   // The document client, for instrumentation (the bench counts requests and units on it); not enumerable.
+  Object.defineProperty(store, 'writer', { value: table.writer, enumerable: false });
   return Object.defineProperty(store, 'doc', { value: table.doc, enumerable: false });
 }

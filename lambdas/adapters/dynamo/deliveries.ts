@@ -180,16 +180,7 @@ export class DynamoDeliveries implements Omit<DeliveryStore, 'listSweepable'> {
       // whole item is what the update would make of nothing, at a fraction of the update's cost to parse
       // and apply (docs/decisions.md). A record that exists (held and released, swept, recovered, or a
       // copy of this message) falls back to the conditional update, which decides as before.
-      const created = await this.table.ifConditionHolds(() =>
-        this.table.doc.send(
-          new PutCommand({
-            TableName: this.table.name,
-            Item: { ...key, ...set, round: 0 },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
-      );
-      if (created) return true;
+      if (await this.table.putIfAbsent({ ...key, ...set, round: 0 })) return true;
       return this.table.ifConditionHolds(() => this.table.doc.send(new UpdateCommand(update)));
     }
     // A later attempt and the summary together or not at all: a refused record leaves no stray attempt.

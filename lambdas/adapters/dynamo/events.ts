@@ -1,5 +1,5 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoredEvent } from '../../domain/model';
 import type { EventStore } from '../../domain/ports';
 import { callAws } from '../aws-errors';
@@ -27,15 +27,7 @@ export class DynamoEvents implements EventStore {
       ...bodyAttr,
       expiresAt: this.table.expiresAt(Date.parse(event.createdAt)),
     };
-    const written = await this.table.ifConditionHolds(() =>
-      this.table.doc.send(
-        new PutCommand({
-          TableName: this.table.name,
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
-    );
+    const written = await this.table.putIfAbsent(item);
     return written ? 'created' : 'exists';
   }
 
