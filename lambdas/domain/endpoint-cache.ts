@@ -61,6 +61,16 @@ export function cachedEndpoints(
  * (`outwaitFanoutCache`), so what is published after the answer sees the change: the cache is invisible to
  * callers who publish after their change was confirmed. `ttlMs` 0 reads every time.
  */
+export function cachedTenantEndpoints(
+  read: TenantEndpointsLookup,
+  clock: Clock,
+  ttlMs: number,
+  maxEntries = 5000,
+): TenantEndpointsLookup {
+  if (ttlMs <= 0) return read;
+  return ttlMemo(read, clock, ttlMs, maxEntries);
+}
+
 /**
  * Waits out the fan-out cache after an endpoint change that fan-out depends on (created, deleted, its
  * types, filter or status changed), before the API answers. A cached list that lacks the change was read
@@ -72,14 +82,4 @@ export async function outwaitFanoutCache(
   wait: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 ): Promise<void> {
   if (ttlMs > 0) await wait(ttlMs);
-}
-
-export function cachedTenantEndpoints(
-  read: TenantEndpointsLookup,
-  clock: Clock,
-  ttlMs: number,
-  maxEntries = 5000,
-): TenantEndpointsLookup {
-  if (ttlMs <= 0) return read;
-  return ttlMemo(read, clock, ttlMs, maxEntries);
 }
