@@ -166,6 +166,11 @@ export class DynamoDeliveries implements Omit<DeliveryStore, 'listSweepable'> {
         });
       } else remove.push('stPk', 'stSk', 'failureReason');
     }
+    // The common case: no record yet (the first outcome of a fresh delivery). A conditional put of the
+    // whole item is what the update would make of nothing, at a fraction of the update's cost to parse and
+    // apply (docs/decisions.md). A record that exists (held and released, swept, recovered, or a copy of
+    // this message) falls back to the conditional update, which decides as before.
+    if (attempt.number === 1 && (await this.table.putIfAbsent({ ...key, ...set, round: 0 }))) return true;
     const u = updateOf(set, remove, ['#round = if_not_exists(#round, :zero)']);
     const update = {
       TableName: this.table.name,
@@ -176,11 +181,6 @@ export class DynamoDeliveries implements Omit<DeliveryStore, 'listSweepable'> {
       ExpressionAttributeValues: { ...u.values, ':pending': 'pending', ':n': attempt.number, ':zero': 0 },
     };
     if (attempt.number === 1) {
-      // The common case: no record yet (the first outcome of a fresh delivery). A conditional put of the
-      // whole item is what the update would make of nothing, at a fraction of the update's cost to parse
-      // and apply (docs/decisions.md). A record that exists (held and released, swept, recovered, or a
-      // copy of this message) falls back to the conditional update, which decides as before.
-      if (await this.table.putIfAbsent({ ...key, ...set, round: 0 })) return true;
       return this.table.ifConditionHolds(() => this.table.doc.send(new UpdateCommand(update)));
     }
     // A later attempt and the summary together or not at all: a refused record leaves no stray attempt.
