@@ -39,7 +39,7 @@ export function createDynamoStore(options: DynamoStoreOptions): WebhookStore {
     listSweepable: (now, limit, all) => deliveries.listSweepable(now, limit, all),
     rescheduleSweep: (t, id, e, n) => deliveries.rescheduleSweep(t, id, e, n),
   };
-  // The document client, for instrumentation (the bench counts requests and units on it); not enumerable.
+  // Both clients, for instrumentation (the bench counts requests and units on them); not enumerable.
   Object.defineProperty(store, 'writer', { value: table.writer, enumerable: false });
   return Object.defineProperty(store, 'doc', { value: table.doc, enumerable: false });
 }

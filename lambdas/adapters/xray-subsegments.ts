@@ -171,17 +171,20 @@ export function traceAwsClient(
   client.middlewareStack.add(middleware, { step: 'build', name: 'xraySubsegment', override: true });
 }
 
-let socket: Socket | undefined;
+let daemon: { socket: Socket; host: string; port: number } | undefined;
 
-/** Fire and forget to the daemon at `AWS_XRAY_DAEMON_ADDRESS`; the socket does not keep Node alive. */
+/**
+ * Fire and forget to the daemon at `AWS_XRAY_DAEMON_ADDRESS` (read with the first document: Lambda sets it
+ * before the function starts); the socket does not keep Node alive.
+ */
 function udpSender(): (document: string) => void {
   return (document) => {
-    const { host, port } = daemonAddress(process.env.AWS_XRAY_DAEMON_ADDRESS);
-    if (!socket) {
-      socket = createSocket('udp4');
+    if (!daemon) {
+      const socket = createSocket('udp4');
       socket.on('error', () => {});
       socket.unref();
+      daemon = { socket, ...daemonAddress(process.env.AWS_XRAY_DAEMON_ADDRESS) };
     }
-    socket.send(HEADER + document, port, host, () => {});
+    daemon.socket.send(HEADER + document, daemon.port, daemon.host, () => {});
   };
 }

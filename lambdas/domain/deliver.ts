@@ -201,9 +201,12 @@ async function settle(
   const offset = message.attemptOffset;
   const report = (r: Omit<AttemptReport, 'delivery' | 'attempt'>) =>
     deps.onAttempt?.({ delivery: ref, attempt, ...r });
+  // A message of a delivery that has a record says so, and the store need not try to create one.
+  const recordAttempt = (r: AttemptRecord) =>
+    store.recordAttempt(ref, message.recorded ? { ...r, recorded: true } : r);
 
   if (isSuccess(outcome)) {
-    if (await store.recordAttempt(ref, { attempt, status: 'succeeded', attemptOffset: offset }))
+    if (await recordAttempt({ attempt, status: 'succeeded', attemptOffset: offset }))
       report({ outcome: 'succeeded' });
     if (!message.noRetry) await noteHealth(deps, ctx.endpoint, true, false);
     return 'ack';
@@ -237,7 +240,7 @@ async function settle(
     // A failed test ping is only recorded: it is not a delivery anyone waits for, nor a page for on-call.
     if (!message.noRetry) await queues.deadLetter(message, reason);
     if (
-      (await store.recordAttempt(ref, {
+      (await recordAttempt({
         attempt,
         status: 'failed',
         failureReason: reason,
@@ -261,7 +264,7 @@ async function settle(
   };
 
   if (message.ordering === 'strict') {
-    if (!(await store.recordAttempt(ref, record))) return 'ack';
+    if (!(await recordAttempt(record))) return 'ack';
     report({ outcome: 'retry_scheduled', nextAttemptAt });
     await queues.holdUntil(ctx.receiptHandle, nextAttemptAt);
     return 'retry';
@@ -270,6 +273,6 @@ async function settle(
   // Sequential: the retry message is sent before the record is written, so a crash in between can only
   // repeat the attempt (at-least-once), never lose the retry.
   await queues.delay({ ...message, attempt: number + 1, dueAt: nextAttemptAt });
-  if (await store.recordAttempt(ref, record)) report({ outcome: 'retry_scheduled', nextAttemptAt });
+  if (await recordAttempt(record)) report({ outcome: 'retry_scheduled', nextAttemptAt });
   return 'ack';
 }

@@ -5,22 +5,26 @@ export type EndpointLookup = (tenantId: string, endpointId: string) => Promise<E
 export type TenantEndpointsLookup = (tenantId: string) => Promise<readonly Endpoint[]>;
 
 /**
- * Remembers what `read` answered for a key for `ttlMs`. Concurrent misses share one read; a failed read is
- * not remembered; past `maxEntries` keys the memory starts again (a process serves few tenants at once).
+ * Remembers what `read` answered, by `keyOf` its arguments, for `ttlMs` (0: not at all). Concurrent misses
+ * share one read; a failed read is not remembered; past `maxEntries` keys the memory starts again (a
+ * process serves few tenants at once).
  */
-function ttlMemo<T>(
-  read: (key: string) => Promise<T>,
+function ttlMemo<A extends unknown[], T>(
+  read: (...args: A) => Promise<T>,
+  keyOf: (...args: A) => string,
   clock: Clock,
   ttlMs: number,
   maxEntries: number,
-): (key: string) => Promise<T> {
+): (...args: A) => Promise<T> {
+  if (ttlMs <= 0) return read;
   const entries = new Map<string, { at: number; value: Promise<T> }>();
-  return (key) => {
+  return (...args) => {
+    const key = keyOf(...args);
     const now = clock.now();
     const hit = entries.get(key);
     if (hit && now - hit.at < ttlMs) return hit.value;
     if (entries.size >= maxEntries) entries.clear();
-    const value = read(key);
+    const value = read(...args);
     entries.set(key, { at: now, value });
     value.catch(() => {
       if (entries.get(key)?.value === value) entries.delete(key);
@@ -41,17 +45,7 @@ export function cachedEndpoints(
   ttlMs: number,
   maxEntries = 5000,
 ): EndpointLookup {
-  if (ttlMs <= 0) return read;
-  const memo = ttlMemo(
-    (key) => {
-      const [tenantId, endpointId] = key.split('\u0000') as [string, string];
-      return read(tenantId, endpointId);
-    },
-    clock,
-    ttlMs,
-    maxEntries,
-  );
-  return (tenantId, endpointId) => memo(`${tenantId}\u0000${endpointId}`);
+  return ttlMemo(read, (tenantId, endpointId) => `${tenantId}\u0000${endpointId}`, clock, ttlMs, maxEntries);
 }
 
 /**
@@ -67,8 +61,7 @@ export function cachedTenantEndpoints(
   ttlMs: number,
   maxEntries = 5000,
 ): TenantEndpointsLookup {
-  if (ttlMs <= 0) return read;
-  return ttlMemo(read, clock, ttlMs, maxEntries);
+  return ttlMemo(read, (tenantId) => tenantId, clock, ttlMs, maxEntries);
 }
 
 /**

@@ -84,6 +84,12 @@ export interface AttemptRecord {
   readonly failureReason?: string;
   /** The round's first attempt is `attemptOffset + 1`. */
   readonly attemptOffset: number;
+  /**
+   * The delivery has a record already (its message says `recorded`: replay, release, ping, sweeper): a
+   * store that tries a create-only write first for a first outcome can skip it. A hint: without it, the
+   * store finds out (at the price of a refused write).
+   */
+  readonly recorded?: boolean;
 }
 
 export interface DeliveryQuery {

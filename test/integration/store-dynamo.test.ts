@@ -88,3 +88,52 @@ describe('the first attempt inline', () => {
     expect((await store.getDelivery('t_1', ref.id))?.attempts).toEqual([attempt]);
   });
 });
+
+describe('the first outcome of a delivery that has a record', () => {
+  it('skips the create-only put when the message says `recorded`, and finds out by a refused put when not', async () => {
+    const tableName = `recorded-${randomBytes(4).toString('hex')}`;
+    await createTable(client, tableName);
+    const writer = new DynamoDBClient({
+      endpoint: inject('dynamoEndpoint'),
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    const puts: string[] = [];
+    writer.middlewareStack.add(
+      (next, context) => async (args) => {
+        puts.push(context.commandName ?? '');
+        return next(args);
+      },
+      { step: 'initialize', name: 'countWrites' },
+    );
+    const store = createDynamoStore({ client, writer, tableName, retentionDays: 30 });
+    const now = Date.now();
+    const replay = (n: number) =>
+      newDelivery(
+        {
+          tenantId: 't_1',
+          eventId: `evt_${n}`,
+          eventType: 'order.created',
+          endpointId: 'ep_1',
+          replayOf: 'dlv_x',
+        },
+        now,
+      );
+    const attempt = { number: 1, startedAt: new Date(now).toISOString(), durationMs: 5, responseStatus: 200 };
+    const hinted = replay(1);
+    await store.createDelivery(hinted, now + 60_000);
+    expect(
+      await store.recordAttempt(hinted, { attempt, status: 'succeeded', attemptOffset: 0, recorded: true }),
+    ).toBe(true);
+    expect(puts).toEqual([]);
+    const unhinted = replay(2);
+    await store.createDelivery(unhinted, now + 60_000);
+    expect(await store.recordAttempt(unhinted, { attempt, status: 'succeeded', attemptOffset: 0 })).toBe(
+      true,
+    );
+    expect(puts).toEqual(['PutItemCommand']);
+    expect((await store.getDelivery('t_1', hinted.id))?.status).toBe('succeeded');
+    expect((await store.getDelivery('t_1', unhinted.id))?.status).toBe('succeeded');
+    writer.destroy();
+  });
+});

@@ -168,9 +168,11 @@ export class DynamoDeliveries implements Omit<DeliveryStore, 'listSweepable'> {
     }
     // The common case: no record yet (the first outcome of a fresh delivery). A conditional put of the
     // whole item is what the update would make of nothing, at a fraction of the update's cost to parse and
-    // apply (docs/decisions.md). A record that exists (held and released, swept, recovered, or a copy of
-    // this message) falls back to the conditional update, which decides as before.
-    if (attempt.number === 1 && (await this.table.putIfAbsent({ ...key, ...set, round: 0 }))) return true;
+    // apply (docs/decisions.md). A record that exists (held and released, swept, replayed, or a copy of
+    // this message) falls back to the conditional update, which decides as before; one the message says
+    // exists (`recorded`) goes there at once, without a refused put (which DynamoDB bills as a write).
+    const create = attempt.number === 1 && !record.recorded;
+    if (create && (await this.table.putIfAbsent({ ...key, ...set, round: 0 }))) return true;
     const u = updateOf(set, remove, ['#round = if_not_exists(#round, :zero)']);
     const update = {
       TableName: this.table.name,

@@ -116,6 +116,12 @@ export interface DynamoStoreOptions {
   readonly writer?: DynamoDBClient;
 }
 
+/**
+ * Items as the store writes them: undefined attributes left out, class instances (Buffers) not mapped. Each
+ * user gets its own copy: the document client writes into the options object it is given.
+ */
+const MARSHALL_OPTIONS = { removeUndefinedValues: true, convertClassInstanceToMap: false } as const;
+
 /** What every part of the DynamoDB store shares: the document client, the table, the clock. */
 export class Table {
   readonly doc: DynamoDBDocumentClient;
@@ -125,9 +131,7 @@ export class Table {
   readonly clock: Clock;
 
   constructor(options: DynamoStoreOptions) {
-    this.doc = DynamoDBDocumentClient.from(options.client, {
-      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-    });
+    this.doc = DynamoDBDocumentClient.from(options.client, { marshallOptions: { ...MARSHALL_OPTIONS } });
     this.writer = options.writer ?? options.client;
     this.name = options.tableName;
     this.retentionMs = options.retentionDays * DAY_MS;
@@ -165,7 +169,7 @@ export class Table {
       this.writer.send(
         new PutItemCommand({
           TableName: this.name,
-          Item: marshall(item, { removeUndefinedValues: true, convertClassInstanceToMap: false }),
+          Item: marshall(item, { ...MARSHALL_OPTIONS }),
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       ),
